@@ -1,0 +1,36 @@
+/** S3 key prefixes of the pipeline's zones. One place, used by every stage and by serverless.yml's filters. */
+export const PREFIX = {
+  landing: 'landing/',
+  raw: 'raw/',
+  enriched: 'enriched/',
+  rejects: 'rejects/',
+  curated: 'curated/',
+} as const;
+
+/** The commit marker every stage writes last. */
+export const MANIFEST_FILE = '_manifest.json';
+
+/** Stable reason codes of rejected rows. */
+export const REASON = {
+  missingOrderId: 'MISSING_ORDER_ID',
+  invalidQuantity: 'INVALID_QUANTITY',
+  invalidPrice: 'INVALID_PRICE',
+  invalidDiscount: 'INVALID_DISCOUNT',
+  unknownCustomer: 'UNKNOWN_CUSTOMER',
+  unknownProduct: 'UNKNOWN_PRODUCT',
+  invalidRecord: 'INVALID_RECORD',
+} as const;
+export type ReasonCode = (typeof REASON)[keyof typeof REASON];
+
+/** Curated tables (Parquet folders) and the warehouse tables they load into. */
+export const CURATED_TABLE = {
+  orderLines: 'order_lines',
+  customers: 'customers',
+  products: 'products',
+  rejects: 'order_rejects',
+} as const;
+export type CuratedTable = (typeof CURATED_TABLE)[keyof typeof CURATED_TABLE];
+
+/** Pipeline stages: the same word in the folder, the function, the queue and the log field. */
+export const STAGE = ['ingest', 'enrich', 'convert', 'load'] as const;
+export type Stage = (typeof STAGE)[number];
