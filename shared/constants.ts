@@ -13,6 +13,11 @@ export const MANIFEST_FILE = '_manifest.json';
 /** Stable reason codes of rejected rows. */
 export const REASON = {
   missingOrderId: 'MISSING_ORDER_ID',
+  missingCustomerId: 'MISSING_CUSTOMER_ID',
+  missingProductId: 'MISSING_PRODUCT_ID',
+  invalidTimestamp: 'INVALID_TIMESTAMP',
+  invalidCost: 'INVALID_COST',
+  duplicate: 'DUPLICATE',
   invalidQuantity: 'INVALID_QUANTITY',
   invalidPrice: 'INVALID_PRICE',
   invalidDiscount: 'INVALID_DISCOUNT',

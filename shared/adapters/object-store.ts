@@ -1,0 +1,59 @@
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { ObjectMissingError } from '../errors';
+
+/** What the stages need from object storage. */
+export interface ObjectStore {
+  /** The object's bytes; throws ObjectMissingError when it does not exist. */
+  get(bucket: string, key: string): Promise<Uint8Array>;
+  put(bucket: string, key: string, body: Uint8Array | string, contentType: string): Promise<void>;
+  /** Keys under a prefix, with sizes, in key order. */
+  list(bucket: string, prefix: string): Promise<{ key: string; size: number }[]>;
+}
+
+/** The ObjectStore on Amazon S3 (or any S3-compatible server such as s3rver). */
+export class S3ObjectStore implements ObjectStore {
+  constructor(private readonly s3: S3Client) {}
+
+  async get(bucket: string, key: string): Promise<Uint8Array> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      if (!out.Body) throw new ObjectMissingError(bucket, key);
+      return await out.Body.transformToByteArray();
+    } catch (error) {
+      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') {
+        throw new ObjectMissingError(bucket, key, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async put(bucket: string, key: string, body: Uint8Array | string, contentType: string): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
+    );
+  }
+
+  async list(bucket: string, prefix: string): Promise<{ key: string; size: number }[]> {
+    const keys: { key: string; size: number }[] = [];
+    let token: string | undefined;
+    do {
+      const out = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const item of out.Contents ?? []) if (item.Key) keys.push({ key: item.Key, size: item.Size ?? 0 });
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return keys.sort((a, b) => a.key.localeCompare(b.key));
+  }
+}
+
+/** Read an object as UTF-8 text. */
+export async function getText(store: ObjectStore, bucket: string, key: string): Promise<string> {
+  return new TextDecoder().decode(await store.get(bucket, key));
+}

@@ -1,0 +1,68 @@
+/**
+ * What a source module provides: how its API pages look and how its records map to the
+ * canonical model. Fields are left `unknown` here on purpose: the rules module validates them and
+ * turns every problem into a reason code, so one bad record never fails a page.
+ */
+
+export interface SourceCustomer {
+  customer_id: unknown;
+  first_name?: unknown;
+  last_name?: unknown;
+  email?: unknown;
+  address_line?: unknown;
+  city?: unknown;
+  state?: unknown;
+  country?: unknown;
+  postal_code?: unknown;
+  raw: unknown;
+}
+
+export interface SourceProduct {
+  product_id: unknown;
+  title?: unknown;
+  category?: unknown;
+  brand?: unknown;
+  unit_price: unknown;
+  /** The source's own unit cost, when it has one. */
+  unit_cost?: unknown;
+  raw: unknown;
+}
+
+export interface SourceOrderLine {
+  order_id: unknown;
+  line_no: number;
+  /** Order timestamp from the source; absent: the ingestion time. */
+  order_ts?: unknown;
+  /** Status from the source; absent: `completed`. */
+  status?: unknown;
+  customer_id: unknown;
+  product_id: unknown;
+  quantity: unknown;
+  unit_price: unknown;
+  /** Discount in percent (0..100). */
+  discount_pct?: unknown;
+  channel?: unknown;
+  payment_method?: unknown;
+  /** The record as received (for a cart line: the line with its cart's id and user). */
+  raw: unknown;
+}
+
+export type Entity = 'customers' | 'products' | 'orders';
+
+export interface SourceDefinition {
+  /** Source name: the `source=` partition and the `source` column. */
+  name: string;
+  /** API path of each entity, e.g. `{ customers: '/users', ... }`. */
+  paths: Record<Entity, string>;
+  /** How the API pages: DummyJSON's limit/skip/total, or one response with everything. */
+  paging: 'limit-skip' | 'none';
+  /** The records of one response body of an entity; throws when the body is not the expected shape. */
+  recordsOf(
+    entity: Entity,
+    body: unknown,
+  ): { records: unknown[]; total?: number; skip?: number; limit?: number };
+  mapCustomer(raw: unknown): SourceCustomer;
+  mapProduct(raw: unknown): SourceProduct;
+  /** One order (cart) into its lines; an order without lines yields none. */
+  mapOrder(raw: unknown): SourceOrderLine[];
+}

@@ -1,0 +1,104 @@
+/**
+ * All of the pipeline's error classes. Each has a stable `code` and says whether a retry can help:
+ * `transient` errors are returned to SQS (`batchItemFailures`) and retried; `terminal` ones will
+ * fail the same way every time, so they end in a reject row or, after 3 receives, in the DLQ.
+ */
+export type ErrorKind = 'transient' | 'terminal';
+
+export abstract class PipelineError extends Error {
+  abstract readonly code: string;
+  abstract readonly kind: ErrorKind;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A configuration variable is missing or invalid. */
+export class ConfigError extends PipelineError {
+  readonly code = 'CONFIG_INVALID';
+  readonly kind = 'terminal';
+}
+
+/** An HTTP source answered with an error status or could not be reached. */
+export class SourceHttpError extends PipelineError {
+  readonly code = 'SOURCE_HTTP';
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly status: number | undefined,
+    readonly kind: ErrorKind,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A source answered with a body that does not match the shape we expect (schema or paging). */
+export class SourceSchemaError extends PipelineError {
+  readonly code = 'SOURCE_SCHEMA';
+  readonly kind = 'terminal';
+  constructor(
+    message: string,
+    readonly url: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** An event or message body is not what the stage accepts. */
+export class InvalidEventError extends PipelineError {
+  readonly code = 'EVENT_INVALID';
+  readonly kind = 'terminal';
+}
+
+/** A manifest is missing, malformed, or disagrees with the files it lists. */
+export class ManifestMismatchError extends PipelineError {
+  readonly code = 'MANIFEST_MISMATCH';
+  readonly kind = 'terminal';
+  constructor(
+    message: string,
+    readonly key: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** An object a manifest lists is not (yet) in the bucket: eventual consistency or a half-written batch. */
+export class ObjectMissingError extends PipelineError {
+  readonly code = 'OBJECT_MISSING';
+  readonly kind = 'transient';
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    options?: ErrorOptions,
+  ) {
+    super(`s3://${bucket}/${key} does not exist`, options);
+  }
+}
+
+/** Conservation failed: rows in != clean + rejected + duplicates. Never written downstream. */
+export class ConservationError extends PipelineError {
+  readonly code = 'CONSERVATION_BROKEN';
+  readonly kind = 'terminal';
+}
+
+/** The warehouse refused a statement or a load. */
+export class WarehouseError extends PipelineError {
+  readonly code = 'WAREHOUSE';
+  readonly kind = 'transient';
+}
+
+/** Kind of any thrown value: our errors say it themselves, anything else is assumed transient. */
+export function errorKind(error: unknown): ErrorKind {
+  return error instanceof PipelineError ? error.kind : 'transient';
+}
+
+/** Code of any thrown value, for logs. */
+export function errorCode(error: unknown): string {
+  if (error instanceof PipelineError) return error.code;
+  if (error instanceof Error) return error.name;
+  return 'UNKNOWN';
+}
