@@ -7,7 +7,7 @@ import { runConvert } from '../../shared/stages/convert';
 
 /** Convert: SQS messages carry S3 notifications of enriched manifests; each becomes Parquet + a load message. */
 export function createConvertHandler(runtime: () => Runtime) {
-  return async (event: SQSEvent) => {
+  return middy(async (event: SQSEvent) => {
     const rt = runtime();
     const log = rt.log.child({ stage: 'convert' });
     return processSqsBatch(
@@ -17,7 +17,7 @@ export function createConvertHandler(runtime: () => Runtime) {
       },
       log,
     );
-  };
+  });
 }
 
-export const handler = middy(createConvertHandler(runtimeFromEnv));
+export const handler = createConvertHandler(runtimeFromEnv);

@@ -7,7 +7,7 @@ import { runEnrich } from '../../shared/stages/enrich';
 
 /** Enrich: SQS messages carry S3 notifications of raw manifests; each manifest is one batch. */
 export function createEnrichHandler(runtime: () => Runtime) {
-  return async (event: SQSEvent) => {
+  return middy(async (event: SQSEvent) => {
     const rt = runtime();
     const log = rt.log.child({ stage: 'enrich' });
     return processSqsBatch(
@@ -17,7 +17,7 @@ export function createEnrichHandler(runtime: () => Runtime) {
       },
       log,
     );
-  };
+  });
 }
 
-export const handler = middy(createEnrichHandler(runtimeFromEnv));
+export const handler = createEnrichHandler(runtimeFromEnv);

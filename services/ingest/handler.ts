@@ -5,7 +5,7 @@ import { runIngest } from '../../shared/stages/ingest';
 
 /** Ingest: an EventBridge schedule starts one API run; it writes raw pages, then the raw manifest. */
 export function createIngestHandler(runtime: () => Runtime) {
-  return async (event: unknown) => {
+  return middy(async (event: unknown) => {
     const rt = runtime();
     const request = parseIngestEvent(event, 'dummyjson');
     const manifest = await runIngest({ ...rt, log: rt.log.child({ stage: 'ingest' }) }, request);
@@ -15,7 +15,7 @@ export function createIngestHandler(runtime: () => Runtime) {
       files: manifest.files.length,
       totals: manifest.totals,
     };
-  };
+  });
 }
 
-export const handler = middy(createIngestHandler(runtimeFromEnv));
+export const handler = createIngestHandler(runtimeFromEnv);

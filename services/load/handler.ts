@@ -7,7 +7,7 @@ import { runLoad } from '../../shared/stages/load';
 
 /** Load: one FIFO message per curated batch; loads it into the warehouse exactly once. */
 export function createLoadHandler(runtime: () => Runtime) {
-  return async (event: SQSEvent) => {
+  return middy(async (event: SQSEvent) => {
     const rt = runtime();
     const log = rt.log.child({ stage: 'load' });
     return processSqsBatch(
@@ -19,7 +19,7 @@ export function createLoadHandler(runtime: () => Runtime) {
       log,
       { fifo: true },
     );
-  };
+  });
 }
 
-export const handler = middy(createLoadHandler(runtimeFromEnv));
+export const handler = createLoadHandler(runtimeFromEnv);

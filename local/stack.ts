@@ -1,0 +1,204 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createConvertHandler } from '../services/convert/handler';
+import { createEnrichHandler } from '../services/enrich/handler';
+import { createIngestHandler } from '../services/ingest/handler';
+import { createLoadHandler } from '../services/load/handler';
+import { compose, type Runtime } from '../shared/compose';
+import { loadConfig } from '../shared/config';
+import { batchIdForRun, runIdFromTime } from '../shared/domain/layout';
+import type { Logger } from '../shared/logger';
+import { type FakeApi, startFakeApi } from './fake-api';
+import { generateShop, type Shop } from './generator';
+import { startEventSourceMappings } from './poller';
+import { createQueues, type LocalQueues } from './queues';
+import { bridgeS3Events } from './s3-bridge';
+import { s3ClientConfig, startS3Server } from './s3-server';
+import { sqsClientConfig, startSqsServer } from './sqs-server';
+import { readTopology } from './topology';
+import type { Topology } from './topology-types';
+
+/** Bucket names of the embedded stack, by their logical id in serverless.yml. */
+export const LOCAL_BUCKETS = {
+  RawBucket: 'shop-pipeline-raw-local',
+  CuratedBucket: 'shop-pipeline-curated-local',
+} as const;
+
+export interface StackOptions {
+  /** Holds the bucket contents and the DuckDB file. */
+  dataDir: string;
+  log: Logger;
+  /** Data the embedded API serves (default: the seeded generator's shop). */
+  shop?: Shop;
+  /** Use this DummyJSON-compatible server instead of the embedded API. */
+  dummyJsonBaseUrl?: string;
+  /** Extra configuration (e.g. COST_RATIO_DEFAULT), as environment variables. */
+  env?: Record<string, string | undefined>;
+  /** Fixed ports (for `npm run dev`); free ports otherwise. */
+  ports?: { s3?: number; sqs?: number; api?: number };
+  /** Cap of the SQS batching windows, in seconds (default 0: a local run does not wait out the window). */
+  maxBatchingWindowSeconds?: number;
+  /** serverless.yml to read the wiring from. */
+  serverlessYml?: string;
+}
+
+export interface Stack {
+  runtime: Runtime;
+  topology: Topology;
+  queues: LocalQueues;
+  endpoints: { s3: string; sqs: string; api: string };
+  /** Start one API run, as the EventBridge schedule does; returns the batch id it will produce. */
+  ingest(source: string, time: Date): Promise<{ batchId: string }>;
+  /** Wait until every queue is empty and nothing is in flight. */
+  settle(timeoutMs?: number): Promise<void>;
+  /** Messages waiting in dead-letter queues, by queue. */
+  deadLetters(): Promise<{ queue: string; bodies: string[] }[]>;
+  /** Errors the event source mappings or the bridge reported. */
+  errors: Error[];
+  close(): Promise<void>;
+}
+
+/**
+ * Start the embedded stack: fake shop API, s3rver, a local SQS with the queues, notifications
+ * and event source mappings that serverless.yml declares, and the four handlers in process
+ * with DuckDB as the warehouse.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer();
+  };
+  try {
+    await mkdir(options.dataDir, { recursive: true });
+    const topology = readTopology(options.serverlessYml);
+    let api: FakeApi | undefined;
+    if (!options.dummyJsonBaseUrl) {
+      api = await startFakeApi({ shop: options.shop ?? generateShop(), port: options.ports?.api });
+      closers.push(() => api?.close());
+    }
+    const s3Server = await startS3Server({
+      directory: join(options.dataDir, 's3'),
+      buckets: Object.values(LOCAL_BUCKETS),
+    });
+    closers.push(() => s3Server.close());
+    const sqsServer = await startSqsServer({ port: options.ports?.sqs });
+    closers.push(() => sqsServer.close());
+
+    const s3 = new S3Client(s3ClientConfig(s3Server.endpoint));
+    const sqs = new SQSClient(sqsClientConfig(sqsServer.endpoint));
+    closers.push(() => {
+      s3.destroy();
+      sqs.destroy();
+    });
+    const queues = await createQueues(sqs, topology);
+    const loadQueue = [...queues.values()].find(
+      (q) => q.spec.fifo && !isDeadLetter(topology, q.spec.logicalId),
+    );
+    const config = loadConfig({
+      RAW_BUCKET: LOCAL_BUCKETS.RawBucket,
+      CURATED_BUCKET: LOCAL_BUCKETS.CuratedBucket,
+      LOAD_QUEUE_URL: loadQueue?.url,
+      DUMMYJSON_BASE_URL: options.dummyJsonBaseUrl ?? api?.baseUrl,
+      DUCKDB_PATH: join(options.dataDir, 'warehouse.duckdb'),
+      S3_ENDPOINT: s3Server.endpoint,
+      SQS_ENDPOINT: sqsServer.endpoint,
+      WAREHOUSE: 'duckdb',
+      ...options.env,
+    });
+    const runtime = compose(config, { s3, sqs, log: options.log });
+    closers.push(() => runtime.close());
+
+    const context = { functionName: 'local', awsRequestId: 'local' } as Context;
+    const handlers: Record<string, (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>> = {
+      enrich: createEnrichHandler(() => runtime),
+      convert: createConvertHandler(() => runtime),
+      load: createLoadHandler(() => runtime),
+    };
+    const ingestHandler = createIngestHandler(() => runtime);
+
+    const errors: Error[] = [];
+    const bridge = bridgeS3Events({
+      s3rver: s3Server.s3rver,
+      topology,
+      queues,
+      sqs,
+      bucketNames: { ...LOCAL_BUCKETS },
+      onError: (error) => errors.push(error),
+    });
+    closers.push(() => bridge.stop());
+    const mappings = startEventSourceMappings({
+      sqs,
+      topology,
+      queues,
+      invoke: (name, event) => {
+        const handler = handlers[name];
+        if (!handler) throw new Error(`no local handler for function "${name}"`);
+        return handler(event, context);
+      },
+      onError: (error) => {
+        errors.push(error);
+        options.log.warn('event source mapping error', { error });
+      },
+      maxBatchingWindowSeconds: options.maxBatchingWindowSeconds ?? 0,
+    });
+    closers.push(() => mappings.stop());
+
+    const queueDepth = async (url: string) => {
+      const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
+      const a = out.Attributes ?? {};
+      return (
+        Number(a.ApproximateNumberOfMessages ?? 0) +
+        Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
+        Number(a.ApproximateNumberOfMessagesDelayed ?? 0)
+      );
+    };
+    const mappedQueues = topology.eventSources.map((m) => queues.get(m.queueLogicalId)!.url);
+
+    return {
+      runtime,
+      topology,
+      queues,
+      endpoints: { s3: s3Server.endpoint, sqs: sqsServer.endpoint, api: config.sources.dummyjson.baseUrl },
+      errors,
+      async ingest(source, time) {
+        await ingestHandler({ source, time: time.toISOString() }, context);
+        return { batchId: batchIdForRun(source, runIdFromTime(time)) };
+      },
+      async settle(timeoutMs = 120_000) {
+        for (;;) {
+          await mappings.idle({ timeoutMs });
+          await bridge.idle();
+          const depths = await Promise.all(mappedQueues.map(queueDepth));
+          if (depths.every((d) => d === 0)) return;
+        }
+      },
+      async deadLetters() {
+        const result: { queue: string; bodies: string[] }[] = [];
+        for (const queue of queues.values()) {
+          if (!isDeadLetter(topology, queue.spec.logicalId) || (await queueDepth(queue.url)) === 0) continue;
+          const out = await sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: queue.url,
+              MaxNumberOfMessages: 10,
+              VisibilityTimeout: 0,
+              WaitTimeSeconds: 0,
+            }),
+          );
+          result.push({ queue: queue.spec.logicalId, bodies: (out.Messages ?? []).map((m) => m.Body ?? '') });
+        }
+        return result;
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function isDeadLetter(topology: Topology, logicalId: string): boolean {
+  return topology.queues.some((q) => q.deadLetter?.queueLogicalId === logicalId);
+}
