@@ -7,7 +7,7 @@ import { errorCode } from '../shared/errors';
 import { createLogger, type LogLevel } from '../shared/logger';
 import { generateShop } from './generator';
 import { renderTable } from './report-table';
-import { startStack } from './stack';
+import { LOCAL_BUCKETS, startStack } from './stack';
 import { type RunSummary, summarise } from './summary';
 
 /**
@@ -15,6 +15,7 @@ import { type RunSummary, summarise } from './summary';
  * `npm start -- --json` prints the summary as one JSON object on stdout (logs go to stderr).
  */
 const USAGE = `usage: npm start -- [--json] [--data-dir DIR] [--source dummyjson] [--seed N] [--carts N]
+       npm run dev [-- --data-dir DIR]   keep the stack up on fixed ports for file drops and sls invoke local
   --json          print the summary as one JSON object on stdout
   --data-dir DIR  keep bucket contents and the DuckDB file in DIR (default: a fresh .data/runs/<time>)
   --source NAME   source to ingest (${Object.keys(SOURCES).join(', ')}; default: all)
@@ -42,9 +43,11 @@ async function main(argv: string[]): Promise<number> {
       source: { type: 'string', default: 'all' },
       seed: { type: 'string', default: '42' },
       carts: { type: 'string', default: '120' },
+      dev: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
+  if (values.dev) return dev(values['data-dir'] ? resolve(values['data-dir']) : resolve('.data', 'dev'));
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -72,11 +75,7 @@ async function main(argv: string[]): Promise<number> {
     log,
     shop: generateShop({ seed, carts }),
     dummyJsonBaseUrl: env.DUMMYJSON_BASE_URL,
-    env: {
-      COST_RATIO_DEFAULT: env.COST_RATIO_DEFAULT,
-      COST_RATIOS: env.COST_RATIOS,
-      LOG_LEVEL: env.LOG_LEVEL,
-    },
+    env: passThroughConfig(env),
   });
   try {
     progress(`stack up in ${Date.now() - started} ms (data in ${dataDir}; API ${stack.endpoints.api})`);
@@ -153,6 +152,59 @@ function renderSummary(s: RunSummary): string {
     ],
     `Run summary (batches: ${s.batches.join(', ')})`,
   );
+}
+
+/** Configuration a user may set for local runs as for the deployed functions. */
+const PASS_THROUGH = [
+  'COST_RATIO_DEFAULT',
+  'COST_RATIOS',
+  'LOG_LEVEL',
+  'PAGE_SIZE',
+  'HTTP_TIMEOUT_MS',
+  'HTTP_MAX_ATTEMPTS',
+];
+
+function passThroughConfig(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  return Object.fromEntries(PASS_THROUGH.map((name) => [name, env[name]]));
+}
+
+/** The fixed ports of `npm run dev`: the local stage of serverless.yml points at them. */
+const DEV_PORTS = { s3: 4569, sqs: 9324, api: 4010 };
+
+/**
+ * `npm run dev`: keep the embedded stack up on fixed ports, so `sls invoke local --stage local`
+ * and files put into the bucket flow through the same wiring; stop with Ctrl-C.
+ */
+async function dev(dataDir: string): Promise<number> {
+  const env = process.env;
+  const log = createLogger((env.LOG_LEVEL as LogLevel | undefined) ?? 'info', { app: 'npm-run-dev' });
+  const stack = await startStack({
+    dataDir,
+    log,
+    ports: DEV_PORTS,
+    dummyJsonBaseUrl: env.DUMMYJSON_BASE_URL,
+    env: passThroughConfig(env),
+  });
+  const loadQueue = [...stack.queues.values()].find((q) => q.spec.logicalId === 'LoadQueue');
+  process.stdout.write(
+    [
+      `embedded stack up (data in ${dataDir})`,
+      `  shop API     ${stack.endpoints.api}`,
+      `  S3 (s3rver)  ${stack.endpoints.s3}   buckets: ${Object.values(LOCAL_BUCKETS).join(', ')}`,
+      `  SQS          ${stack.endpoints.sqs}   load queue: ${loadQueue?.url}`,
+      `  warehouse    ${join(dataDir, 'warehouse.duckdb')}`,
+      'in another terminal:',
+      '  npx sls invoke local --stage local -f ingest --path events/ingest-schedule.json',
+      'Ctrl-C stops the stack.',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await stack.close();
+  return 0;
 }
 
 class UsageError extends Error {}

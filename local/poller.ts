@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as pause } from 'node:timers/promises';
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -191,6 +192,9 @@ export function startEventSourceMappings(options: EventSourceMappingsOptions): E
   const contexts = topology.eventSources.map((mapping) => mappingContext(mapping, queues, options));
 
   const abort = new AbortController();
+  // One signal ends every long poll and pause at stop(); they are many at once but bounded (the SDK removes
+  // its listener when a request settles), so lift the default warning threshold of 10.
+  setMaxListeners(100, abort.signal);
   let stopped = false;
   let busy = 0;
   let batchesStarted = 0;

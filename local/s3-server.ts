@@ -6,6 +6,8 @@ export interface S3ServerOptions {
   /** Directory holding buckets and objects; created when missing, left in place on close. */
   directory: string;
   buckets: string[];
+  /** 0 (the default) picks a free port. */
+  port?: number;
 }
 
 /** A running s3rver on a loopback port. */
@@ -39,7 +41,7 @@ export interface S3rverClientConfig {
 export async function startS3Server(options: S3ServerOptions): Promise<S3Server> {
   const s3rver = new S3rver({
     address: '127.0.0.1',
-    port: 0,
+    port: options.port ?? 0,
     silent: true,
     directory: options.directory,
     configureBuckets: options.buckets.map((name) => ({ name })),

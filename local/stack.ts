@@ -82,6 +82,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const s3Server = await startS3Server({
       directory: join(options.dataDir, 's3'),
       buckets: Object.values(LOCAL_BUCKETS),
+      port: options.ports?.s3,
     });
     closers.push(() => s3Server.close());
     const sqsServer = await startSqsServer({ port: options.ports?.sqs });

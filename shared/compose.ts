@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { getJson } from './adapters/http-client';
@@ -26,7 +27,7 @@ export interface ComposeOptions {
   s3?: S3Client;
   sqs?: SQSClient;
   log?: Logger;
-  /** Where sql/ lives (DuckDB migrations); default `./sql` from the working directory. */
+  /** Where sql/ lives (DuckDB migrations); default: the nearest `sql/` from the working directory up. */
   sqlDirectory?: string;
 }
 
@@ -41,6 +42,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Runtime {
         ? {
             endpoint: config.s3Endpoint,
             forcePathStyle: true,
+            ...(config.emulatorCredentials ? { credentials: config.emulatorCredentials } : {}),
             requestChecksumCalculation: 'WHEN_REQUIRED' as const,
             responseChecksumValidation: 'WHEN_REQUIRED' as const,
           }
@@ -48,7 +50,13 @@ export function compose(config: Config, options: ComposeOptions = {}): Runtime {
     });
   const sqs =
     options.sqs ??
-    new SQSClient({ region: config.region, ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}) });
+    new SQSClient({
+      region: config.region,
+      ...(config.sqsEndpoint ? { endpoint: config.sqsEndpoint } : {}),
+      ...(config.sqsEndpoint && config.emulatorCredentials
+        ? { credentials: config.emulatorCredentials }
+        : {}),
+    });
   const store = new S3ObjectStore(s3);
   let warehouse: Promise<Warehouse> | undefined;
   return {
@@ -58,7 +66,7 @@ export function compose(config: Config, options: ComposeOptions = {}): Runtime {
     log: options.log ?? createLogger(config.logLevel),
     getJson: (url) => getJson(url, config.http),
     warehouse() {
-      warehouse ??= openWarehouse(config, store, options.sqlDirectory ?? resolve('sql'));
+      warehouse ??= openWarehouse(config, store, options.sqlDirectory ?? findSqlDirectory(process.cwd()));
       return warehouse;
     },
     async close() {
@@ -78,6 +86,18 @@ async function openWarehouse(config: Config, store: ObjectStore, sqlDirectory: s
   const duck = await DuckDbWarehouse.open(config.warehouse.path, store, sqlDirectory);
   await duck.migrate();
   return duck;
+}
+
+/**
+ * The project's sql/ folder: the nearest one from `start` upwards, so `sls invoke local` (which runs
+ * the bundle from .esbuild/.build) finds the same migrations as `npm start`.
+ */
+export function findSqlDirectory(start: string): string {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'sql', 'V1.0.0__schemas.sql'))) return join(dir, 'sql');
+    if (dirname(dir) === dir)
+      throw new ConfigError(`no sql/ folder with migrations found from ${start} upwards`);
+  }
 }
 
 let shared: Runtime | undefined;

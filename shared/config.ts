@@ -24,6 +24,7 @@ const envSchema = z.object({
   DUCKDB_PATH: z.string().min(1).default(':memory:'),
   SNOWFLAKE_SECRET_ID: z.string().optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
 });
 
 export interface Config {
@@ -34,6 +35,12 @@ export interface Config {
   region: string;
   s3Endpoint: string | undefined;
   sqsEndpoint: string | undefined;
+  /**
+   * Placeholder credentials for S3/SQS endpoint overrides when the environment has none, so
+   * `sls invoke local` works without an AWS account: s3rver's fixed key pair, which local SQS
+   * servers accept too.
+   */
+  emulatorCredentials: { accessKeyId: string; secretAccessKey: string } | undefined;
   sources: { dummyjson: { baseUrl: string } };
   pageSize: number;
   http: { timeoutMs: number; maxAttempts: number; backoffMs: number; maxBackoffMs: number };
@@ -42,9 +49,12 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
-/** Parse and validate the configuration; throws ConfigError naming every bad variable. */
+/** Parse and validate the configuration; throws ConfigError naming every bad variable. Empty values count as unset. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  const set = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = envSchema.safeParse(set);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`,
@@ -76,6 +86,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     region: e.AWS_REGION,
     s3Endpoint: e.S3_ENDPOINT,
     sqsEndpoint: e.SQS_ENDPOINT,
+    emulatorCredentials:
+      (e.S3_ENDPOINT || e.SQS_ENDPOINT) && !e.AWS_ACCESS_KEY_ID
+        ? { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
+        : undefined,
     sources: { dummyjson: { baseUrl: e.DUMMYJSON_BASE_URL.replace(/\/+$/, '') } },
     pageSize: e.PAGE_SIZE,
     http: {

@@ -1,6 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { clearStagingStatement, mergeStatement, TABLE_LOADS } from '../domain/load-statements';
 import { WarehouseError } from '../errors';
@@ -25,6 +25,7 @@ export class DuckDbWarehouse implements Warehouse {
 
   /** Open (or create) the database file; `:memory:` for a throwaway one. */
   static async open(path: string, store: ObjectStore, sqlDirectory: string): Promise<DuckDbWarehouse> {
+    if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
     const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();
     await connection.run("SET TimeZone = 'UTC'");

@@ -98,7 +98,12 @@ describe('compiled CloudFormation template (sls package)', () => {
     try {
       await promisify(execFile)('npx', ['sls', 'package', '--stage', 'dev', '--package', out], {
         cwd: root,
-        env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+        env: {
+          ...process.env,
+          SLS_TELEMETRY_DISABLED: '1',
+          SLS_NOTIFICATIONS_MODE: 'off',
+          SLS_ESBUILD_WORK_FOLDER: '.esbuild-package-test',
+        },
         maxBuffer: 16 * 1024 * 1024,
         timeout: 170_000,
       });
