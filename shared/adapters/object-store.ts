@@ -12,7 +12,7 @@ export interface ObjectStore {
   /** The object's bytes; throws ObjectMissingError when it does not exist. */
   get(bucket: string, key: string): Promise<Uint8Array>;
   put(bucket: string, key: string, body: Uint8Array | string, contentType: string): Promise<void>;
-  /** Keys under a prefix, with sizes, in key order. */
+  /** Keys under a prefix, with sizes, in S3's order (by UTF-16 code unit, not locale). */
   list(bucket: string, prefix: string): Promise<{ key: string; size: number }[]>;
 }
 
@@ -49,7 +49,7 @@ export class S3ObjectStore implements ObjectStore {
       for (const item of out.Contents ?? []) if (item.Key) keys.push({ key: item.Key, size: item.Size ?? 0 });
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
-    return keys.sort((a, b) => a.key.localeCompare(b.key));
+    return keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 }
 

@@ -23,7 +23,7 @@ export function rawRunPrefix(source: string, ingestDate: string, runId: string):
   return `${PREFIX.raw}source=${source}/ingest_date=${ingestDate}/run_id=${runId}/`;
 }
 
-/** One raw page of an entity, e.g. `raw/source=dummyjson/.../carts/part-00001.json`. */
+/** One raw page of an entity, e.g. `raw/source=dummyjson/.../orders/part-00001.json`. */
 export function rawPageKey(runPrefix: string, entity: string, page: number): string {
   return `${runPrefix}${entity}/part-${String(page).padStart(5, '0')}.json`;
 }

@@ -46,8 +46,17 @@ export function parseS3Notification(body: string): ObjectRef[] {
     throw new InvalidEventError(`message body is not an S3 event notification: ${parsed.error.message}`);
   return parsed.data.Records.filter((r) => r.eventName.startsWith('ObjectCreated')).map((r) => ({
     bucket: r.s3.bucket.name,
-    key: decodeURIComponent(r.s3.object.key.replace(/\+/g, ' ')),
+    key: decodeKey(r.s3.object.key),
     size: r.s3.object.size,
     eTag: r.s3.object.eTag,
   }));
+}
+
+/** S3 sends keys URL-encoded with `+` for spaces; a broken escape means a corrupt message. */
+function decodeKey(key: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch (error) {
+    throw new InvalidEventError(`object key ${JSON.stringify(key)} is not URL-encoded`, { cause: error });
+  }
 }

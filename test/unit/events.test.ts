@@ -172,7 +172,7 @@ describe('parseS3Notification', () => {
     );
   });
 
-  it.fails('rejects a key that is not valid URL encoding with InvalidEventError', () => {
+  it('rejects a key that is not valid URL encoding with InvalidEventError', () => {
     // Prepare
     const body = notification('raw/100%/_manifest.json');
 
