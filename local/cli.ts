@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ANALYTICS_VIEWS } from '../shared/constants';
 import { formatCents, toCents } from '../shared/domain/money';
 import { SOURCES } from '../shared/domain/sources';
 import { errorCode } from '../shared/errors';
@@ -23,16 +24,6 @@ const USAGE = `usage: npm start -- [--json] [--data-dir DIR] [--source dummyjson
   --carts N       number of carts the embedded API serves (default 120)
 environment: DUMMYJSON_BASE_URL uses that server instead of the embedded API; LOG_LEVEL (default warn);
 COST_RATIO_DEFAULT, COST_RATIOS as in the deployed functions.`;
-
-const VIEWS = [
-  'VW_DAILY_REVENUE',
-  'VW_SALES_BY_COUNTRY',
-  'VW_SALES_BY_CATEGORY',
-  'VW_TOP_CUSTOMERS',
-  'VW_ORDER_STATUS',
-  'VW_SALES_BY_CHANNEL',
-  'VW_SALES_BY_PAYMENT_METHOD',
-];
 
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -115,9 +106,11 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify(summary)}\n`);
     } else {
       process.stdout.write(renderSummary(summary));
-      for (const view of VIEWS) {
-        const rows = await warehouse.query(`SELECT * FROM ANALYTICS.${view} ORDER BY 1 LIMIT 20`);
-        process.stdout.write(`\n${renderTable(rows, view)}`);
+      for (const view of ANALYTICS_VIEWS) {
+        const rows = await warehouse.query(
+          `SELECT * FROM ANALYTICS.${view.name} ORDER BY ${view.orderBy} LIMIT 20`,
+        );
+        process.stdout.write(`\n${renderTable(rows, view.name)}`);
       }
       process.stdout.write(`\nwarehouse: ${join(dataDir, 'warehouse.duckdb')}\n`);
     }

@@ -39,3 +39,14 @@ export type CuratedTable = (typeof CURATED_TABLE)[keyof typeof CURATED_TABLE];
 /** Pipeline stages: the same word in the folder, the function, the queue and the log field. */
 export const STAGE = ['ingest', 'enrich', 'convert', 'load'] as const;
 export type Stage = (typeof STAGE)[number];
+
+/** The analytics views (sql/R__views.sql), each with the order people read it in. */
+export const ANALYTICS_VIEWS = [
+  { name: 'VW_DAILY_REVENUE', orderBy: 'order_date' },
+  { name: 'VW_SALES_BY_COUNTRY', orderBy: 'revenue DESC' },
+  { name: 'VW_SALES_BY_CATEGORY', orderBy: 'revenue DESC' },
+  { name: 'VW_TOP_CUSTOMERS', orderBy: 'revenue_rank' },
+  { name: 'VW_ORDER_STATUS', orderBy: 'orders DESC' },
+  { name: 'VW_SALES_BY_CHANNEL', orderBy: 'revenue DESC' },
+  { name: 'VW_SALES_BY_PAYMENT_METHOD', orderBy: 'revenue DESC' },
+] as const;

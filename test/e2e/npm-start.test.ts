@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedTotals, findAnomalies, generateShop } from '../../local/generator';
 import type { RunSummary } from '../../local/summary';
+import { ANALYTICS_VIEWS } from '../../shared/constants';
 import { formatCents } from '../../shared/domain/money';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -79,15 +80,7 @@ describe('npm start (the whole pipeline on the embedded stack)', () => {
     // Assess
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/revenue\s+\d+\.\d{2}/);
-    for (const view of [
-      'VW_DAILY_REVENUE',
-      'VW_SALES_BY_COUNTRY',
-      'VW_SALES_BY_CATEGORY',
-      'VW_TOP_CUSTOMERS',
-      'VW_ORDER_STATUS',
-      'VW_SALES_BY_CHANNEL',
-      'VW_SALES_BY_PAYMENT_METHOD',
-    ]) {
+    for (const { name: view } of ANALYTICS_VIEWS) {
       expect(result.stdout).toContain(view);
     }
   });
