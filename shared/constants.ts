@@ -24,6 +24,8 @@ export const REASON = {
   unknownCustomer: 'UNKNOWN_CUSTOMER',
   unknownProduct: 'UNKNOWN_PRODUCT',
   invalidRecord: 'INVALID_RECORD',
+  unparseable: 'UNPARSEABLE',
+  totalMismatch: 'TOTAL_MISMATCH',
 } as const;
 export type ReasonCode = (typeof REASON)[keyof typeof REASON];
 

@@ -1,10 +1,13 @@
+import type { Readable } from 'node:stream';
 import {
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { ObjectMissingError } from '../errors';
 
 /** What the stages need from object storage. */
@@ -12,6 +15,12 @@ export interface ObjectStore {
   /** The object's bytes; throws ObjectMissingError when it does not exist. */
   get(bucket: string, key: string): Promise<Uint8Array>;
   put(bucket: string, key: string, body: Uint8Array | string, contentType: string): Promise<void>;
+  /** The object as a stream, for inputs too big for memory; throws ObjectMissingError when it does not exist. */
+  getStream(bucket: string, key: string): Promise<Readable>;
+  /** Write a stream (multipart for big bodies), without buffering it whole. */
+  putStream(bucket: string, key: string, body: Readable, contentType: string): Promise<void>;
+  /** Size and ETag of an object; throws ObjectMissingError when it does not exist. */
+  head(bucket: string, key: string): Promise<{ size: number; eTag: string }>;
   /** Keys under a prefix, with sizes, in S3's order (by UTF-16 code unit, not locale). */
   list(bucket: string, prefix: string): Promise<{ key: string; size: number }[]>;
 }
@@ -26,10 +35,33 @@ export class S3ObjectStore implements ObjectStore {
       if (!out.Body) throw new ObjectMissingError(bucket, key);
       return await out.Body.transformToByteArray();
     } catch (error) {
-      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') {
-        throw new ObjectMissingError(bucket, key, { cause: error });
-      }
-      throw error;
+      throw missingOr(error, bucket, key);
+    }
+  }
+
+  async getStream(bucket: string, key: string): Promise<Readable> {
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      if (!out.Body) throw new ObjectMissingError(bucket, key);
+      return out.Body as Readable;
+    } catch (error) {
+      throw missingOr(error, bucket, key);
+    }
+  }
+
+  async putStream(bucket: string, key: string, body: Readable, contentType: string): Promise<void> {
+    await new Upload({
+      client: this.s3,
+      params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType },
+    }).done();
+  }
+
+  async head(bucket: string, key: string): Promise<{ size: number; eTag: string }> {
+    try {
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return { size: out.ContentLength ?? 0, eTag: (out.ETag ?? '').replace(/"/g, '') };
+    } catch (error) {
+      throw missingOr(error, bucket, key);
     }
   }
 
@@ -56,4 +88,14 @@ export class S3ObjectStore implements ObjectStore {
 /** Read an object as UTF-8 text. */
 export async function getText(store: ObjectStore, bucket: string, key: string): Promise<string> {
   return new TextDecoder().decode(await store.get(bucket, key));
+}
+
+/** NoSuchKey (GET) and NotFound (HEAD) become ObjectMissingError; anything else passes through. */
+function missingOr(error: unknown, bucket: string, key: string): unknown {
+  const name = (error as { name?: string }).name;
+  if (error instanceof ObjectMissingError) return error;
+  if (error instanceof NoSuchKey || name === 'NoSuchKey' || name === 'NotFound') {
+    return new ObjectMissingError(bucket, key, { cause: error });
+  }
+  return error;
 }

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeApi, startFakeApi } from '../../local/fake-api';
@@ -33,6 +34,16 @@ class RecordingStore implements ObjectStore {
   }
   list(bucket: string, prefix: string) {
     return this.inner.list(bucket, prefix);
+  }
+  getStream(bucket: string, key: string) {
+    return this.inner.getStream(bucket, key);
+  }
+  async putStream(bucket: string, key: string, body: Readable, contentType: string) {
+    this.puts.push(key);
+    await this.inner.putStream(bucket, key, body, contentType);
+  }
+  head(bucket: string, key: string) {
+    return this.inner.head(bucket, key);
   }
 }
 

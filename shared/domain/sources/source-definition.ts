@@ -43,6 +43,20 @@ export interface SourceOrderLine {
   discount_pct?: unknown;
   channel?: unknown;
   payment_method?: unknown;
+  /** The line total as the source states it (checked against quantity x unit price). */
+  stated_total?: unknown;
+  /** The source's own natural key of the line (e.g. a file event's `event_id`), when it has one. */
+  natural_key?: unknown;
+  /** Line number in the source file, when the record came from a file. */
+  source_line?: number;
+  /** Set when the record could not be parsed: it is rejected with its raw text, never dropped. */
+  unparseable?: { raw_text: string; error: string };
+  /**
+   * Self-describing records (file-drop events) carry their customer and product: enrich uses them
+   * where the batch and earlier batches know no better version.
+   */
+  customer?: SourceCustomer;
+  product?: SourceProduct;
   /** The record as received (for a cart line: the line with its cart's id and user). */
   raw: unknown;
 }
