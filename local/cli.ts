@@ -1,12 +1,20 @@
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { getText } from '../shared/adapters/object-store';
+import type { Runtime } from '../shared/compose';
 import { ANALYTICS_VIEWS } from '../shared/constants';
+import { curatedManifestKey } from '../shared/domain/layout';
+import { curatedManifestSchema } from '../shared/domain/manifest';
 import { formatCents, toCents } from '../shared/domain/money';
-import { SOURCES } from '../shared/domain/sources';
+import { API_SOURCE_NAMES } from '../shared/domain/sources';
 import { errorCode } from '../shared/errors';
 import { createLogger, type LogLevel } from '../shared/logger';
+import { createMemoryMetrics } from '../shared/observability';
 import { generateShop } from './generator';
+import { LandingFileError, landingFiles } from './landing-upload';
+import { createRunProgress } from './progress';
+import { preloadReport, writeRunReport } from './report';
 import { renderTable } from './report-table';
 import { LOCAL_BUCKETS, startStack } from './stack';
 import { type RunSummary, summarise } from './summary';
@@ -15,23 +23,28 @@ import { type RunSummary, summarise } from './summary';
  * `npm start`: run the whole pipeline once on the embedded stack and print the summary.
  * `npm start -- --json` prints the summary as one JSON object on stdout (logs go to stderr).
  */
-const USAGE = `usage: npm start -- [--json] [--data-dir DIR] [--source dummyjson] [--seed N] [--carts N]
+const USAGE = `usage: npm start -- [--json] [--data-dir DIR] [--source NAME] [--files PATH...] [--seed N] [--carts N]
        npm run dev [-- --data-dir DIR]   keep the stack up on fixed ports for file drops and sls invoke local
   --json          print the summary as one JSON object on stdout
   --data-dir DIR  keep bucket contents and the DuckDB file in DIR (default: a fresh .data/runs/<time>)
-  --source NAME   source to ingest (${Object.keys(SOURCES).join(', ')}; default: all)
+  --source NAME   API source to ingest (${API_SOURCE_NAMES.join(', ')} or all; default: all, or none with --files)
+  --files PATH... drop these files (or a folder's customers*.csv, products*.csv, sales*.json[l],
+                  events*.jsonl, optionally .gz) into landing/ and ingest them from their S3 events
   --seed N        seed of the embedded API's generated shop (default 42)
   --carts N       number of carts the embedded API serves (default 120)
-environment: DUMMYJSON_BASE_URL uses that server instead of the embedded API; LOG_LEVEL (default warn);
+environment: DUMMYJSON_BASE_URL, FAKESTORE_BASE_URL use that server instead of the embedded API;
+LOG_LEVEL (default warn);
 COST_RATIO_DEFAULT, COST_RATIOS as in the deployed functions.`;
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: argv,
+    allowPositionals: true,
     options: {
       json: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
-      source: { type: 'string', default: 'all' },
+      source: { type: 'string' },
+      files: { type: 'boolean', default: false },
       seed: { type: 'string', default: '42' },
       carts: { type: 'string', default: '120' },
       dev: { type: 'boolean', default: false },
@@ -43,11 +56,17 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const sources = values.source === 'all' ? Object.keys(SOURCES) : [values.source];
-  for (const source of sources) {
-    if (!SOURCES[source])
-      throw new UsageError(`unknown source "${source}"; known: ${Object.keys(SOURCES).join(', ')}`);
+  if (positionals.length > 0 && !values.files)
+    throw new UsageError(`unexpected argument "${positionals[0]}" (paths go after --files)`);
+  if (values.files && positionals.length === 0) throw new UsageError('--files takes one or more paths');
+  // With --files, only those files are ingested unless --source names API sources too.
+  const source = values.source ?? (values.files ? undefined : 'all');
+  const sources = source === undefined ? [] : source === 'all' ? [...API_SOURCE_NAMES] : [source];
+  for (const name of sources) {
+    if (!API_SOURCE_NAMES.includes(name))
+      throw new UsageError(`unknown source "${name}"; known: ${API_SOURCE_NAMES.join(', ')}, all`);
   }
+  const files = values.files ? await landingFiles(positionals) : [];
   const seed = Number(values.seed);
   const carts = Number(values.carts);
   if (!Number.isInteger(seed) || !Number.isInteger(carts) || carts < 0)
@@ -55,9 +74,14 @@ async function main(argv: string[]): Promise<number> {
 
   const env = process.env;
   const log = createLogger((env.LOG_LEVEL as LogLevel | undefined) ?? 'warn', { app: 'npm-start' });
-  const progress = (line: string) => {
-    if (!values.json) process.stderr.write(`${line}\n`);
-  };
+  // Progress bars on a terminal only; the handlers' metrics feed them and the report's timings.
+  const metrics = createMemoryMetrics();
+  const runProgress = createRunProgress({
+    enabled: !values.json && process.stderr.isTTY === true,
+    metrics,
+    batches: sources.length + files.length,
+  });
+  const progress = (line: string) => runProgress.note(line);
   const dataDir = values['data-dir'] ? resolve(values['data-dir']) : await freshDataDir();
 
   const started = Date.now();
@@ -66,10 +90,16 @@ async function main(argv: string[]): Promise<number> {
     log,
     shop: generateShop({ seed, carts }),
     dummyJsonBaseUrl: env.DUMMYJSON_BASE_URL,
+    fakeStoreBaseUrl: env.FAKESTORE_BASE_URL,
     env: passThroughConfig(env),
+    metrics,
+    onPageFetched: runProgress.pageFetched,
   });
+  const stackUpAt = Date.now();
   try {
     progress(`stack up in ${Date.now() - started} ms (data in ${dataDir}; API ${stack.endpoints.api})`);
+    runProgress.start();
+    preloadReport();
     const time = new Date(Math.floor(Date.now() / 1000) * 1000);
     const batchIds: string[] = [];
     for (const source of sources) {
@@ -77,6 +107,15 @@ async function main(argv: string[]): Promise<number> {
       const { batchId } = await stack.ingest(source, time);
       batchIds.push(batchId);
       progress(`ingest ${source}: raw run written in ${Date.now() - t0} ms`);
+    }
+    if (files.length > 0) {
+      if (!stack.topology.notifications.some((rule) => (rule.prefix ?? '').startsWith('landing/'))) {
+        throw new RunFailedError('serverless.yml notifies no queue of objects created under landing/');
+      }
+      const t0 = Date.now();
+      const dropped = await stack.dropFiles(files);
+      batchIds.push(...dropped.map((d) => d.batchId));
+      progress(`dropped ${dropped.map((d) => d.key).join(', ')} in ${Date.now() - t0} ms`);
     }
     const t1 = Date.now();
     await stack.settle();
@@ -88,7 +127,11 @@ async function main(argv: string[]): Promise<number> {
       `SELECT batch_id FROM OPS.LOAD_AUDIT WHERE batch_id IN (${batchIds.map(() => '?').join(', ')})`,
       batchIds,
     );
-    const missing = batchIds.filter((id) => !loaded.some((row) => row.batch_id === id));
+    const missing: string[] = [];
+    for (const id of batchIds.filter((id) => !loaded.some((row) => row.batch_id === id))) {
+      // An empty batch (an empty file) ends at convert: nothing to load.
+      if (!(await isEmptyBatch(stack.runtime, id))) missing.push(id);
+    }
     if (failures.length > 0 || missing.length > 0 || stack.errors.length > 0) {
       const lines = [
         ...missing.map((id) => `batch ${id} did not reach the warehouse`),
@@ -101,6 +144,7 @@ async function main(argv: string[]): Promise<number> {
       throw new RunFailedError(lines.join('\n'));
     }
 
+    runProgress.stop();
     const summary = await summarise(warehouse, batchIds);
     if (values.json) {
       process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -114,9 +158,29 @@ async function main(argv: string[]): Promise<number> {
       }
       process.stdout.write(`\nwarehouse: ${join(dataDir, 'warehouse.duckdb')}\n`);
     }
+    const report = await writeRunReport({
+      warehouse,
+      summary,
+      measurements: metrics.measurements,
+      phases: [{ name: 'stack start', startedAt: started, endedAt: stackUpAt }],
+      path: join(dataDir, 'report.html'),
+    });
+    (values.json ? process.stderr : process.stdout).write(`report: ${report}\n`);
     return 0;
   } finally {
+    runProgress.stop();
     await stack.close();
+  }
+}
+
+/** True when convert committed the batch with no rows at all (so no load was queued). */
+async function isEmptyBatch(runtime: Runtime, batchId: string): Promise<boolean> {
+  try {
+    const text = await getText(runtime.store, runtime.config.curatedBucket, curatedManifestKey(batchId));
+    const manifest = curatedManifestSchema.parse(JSON.parse(text));
+    return manifest.files.length === 0 && Object.values(manifest.rows).every((rows) => rows === 0);
+  } catch {
+    return false;
   }
 }
 
@@ -176,6 +240,7 @@ async function dev(dataDir: string): Promise<number> {
     log,
     ports: DEV_PORTS,
     dummyJsonBaseUrl: env.DUMMYJSON_BASE_URL,
+    fakeStoreBaseUrl: env.FAKESTORE_BASE_URL,
     env: passThroughConfig(env),
   });
   const loadQueue = [...stack.queues.values()].find((q) => q.spec.logicalId === 'LoadQueue');
@@ -209,7 +274,8 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof UsageError) process.stderr.write(`${message}\n${USAGE}\n`);
+    if (error instanceof UsageError || error instanceof LandingFileError)
+      process.stderr.write(`${message}\n${USAGE}\n`);
     else if (error instanceof RunFailedError) process.stderr.write(`pipeline run failed:\n${message}\n`);
     else process.stderr.write(`pipeline run failed (${errorCode(error)}): ${message}\n`);
     process.exitCode = 1;

@@ -1,19 +1,36 @@
 /**
- * A tiny embedded HTTP server (node:http only) serving a generated shop with DummyJSON's URL and
- * paging semantics, so ingest can run offline against a real socket. Loopback only.
+ * A tiny embedded HTTP server (node:http only) serving a generated shop, so ingest can run offline
+ * against a real socket. Loopback only. Two URL dialects: DummyJSON's at the root (`/carts`, paged
+ * with limit/skip) and FakeStore's under `/fakestore` (`/fakestore/carts`, one array each).
  *
- * Each URL dialect is a `Dialect` in `DIALECTS`: a FakeStore-shaped API (e.g. `/fakestore/products`)
- * is one more entry there.
+ * Each URL dialect is a `Dialect` in `DIALECTS`; faults (latency, error statuses with Retry-After,
+ * truncated bodies, stalls past a client's timeout) are injected per request.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Shop } from './generator';
+import { type FakeStoreShop, type Shop, toFakeStore } from './generator';
+
+/** What one request gets instead of a plain answer. */
+export type FaultStep =
+  /** Answered normally. */
+  | 'ok'
+  /** The real answer, cut to its first half (a 200 whose body is not JSON). */
+  | 'truncate'
+  /** An error status with a JSON body; `retryAfter` sets the header (429/503 default to `0`). */
+  | { status: number; retryAfter?: string }
+  /** The real answer, held back this long (past a client's timeout, it times out). */
+  | { stallMs: number };
 
 export interface FakeApiFaults {
   /** Delay every response by this many milliseconds. */
   latencyMs?: number;
   /** The first `count` requests answer `status` with a JSON error body (429/503 add `Retry-After: 0`). */
-  failFirst?: { status: number; count: number };
+  failFirst?: { status: number; count: number; retryAfter?: string };
+  /**
+   * Faults of the first requests, in arrival order: request n gets step n; requests beyond the list
+   * are answered normally. With `failFirst` too, the sequence comes first, then its failures.
+   */
+  sequence?: readonly FaultStep[];
 }
 
 export interface FakeApiOptions {
@@ -38,6 +55,8 @@ interface JsonReply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Send only the first half of the JSON text. */
+  truncate?: boolean;
 }
 
 /** One URL dialect of the fake API, mounted under `prefix`. */
@@ -72,8 +91,45 @@ const dummyJson: Dialect = {
   },
 };
 
+const fakeStoreViews = new WeakMap<Shop, FakeStoreShop>();
+
+/**
+ * FakeStore: `/fakestore/users`, `/products`, `/carts` answer one JSON array with everything
+ * (`?limit=N` keeps the first N, as FakeStore does) and `/<entity>/<id>` one item.
+ */
+const fakeStore: Dialect = {
+  prefix: '/fakestore',
+  route(segments, query, shop) {
+    const [entity, id, ...rest] = segments;
+    if (entity === undefined || rest.length > 0) return undefined;
+    let view = fakeStoreViews.get(shop);
+    if (!view) {
+      view = toFakeStore(shop);
+      fakeStoreViews.set(shop, view);
+    }
+    const collections: Record<string, ReadonlyArray<{ id: number }>> = {
+      users: view.users,
+      products: view.products,
+      carts: view.carts,
+    };
+    const items = Object.hasOwn(collections, entity) ? collections[entity] : undefined;
+    if (!items) return undefined;
+    if (id === undefined) {
+      const limit = nonNegativeInt(query.get('limit'), 0);
+      if (limit === undefined)
+        return { status: 400, body: { message: 'limit must be a non-negative integer' } };
+      return { status: 200, body: limit === 0 ? items : items.slice(0, limit) };
+    }
+    const item = /^\d+$/.test(id) ? items.find((it) => it.id === Number(id)) : undefined;
+    // FakeStore answers an unknown id with 200 and an empty body; a 404 is kinder to tests.
+    return item
+      ? { status: 200, body: item }
+      : { status: 404, body: { message: `${entity} ${id} not found` } };
+  },
+};
+
 /** Every mounted dialect; the first whose prefix and route match answers. */
-const DIALECTS: readonly Dialect[] = [dummyJson];
+const DIALECTS: readonly Dialect[] = [fakeStore, dummyJson];
 
 /**
  * Starts the fake shop API on loopback and resolves once it listens. Pass `port: 0` (the default) to
@@ -84,24 +140,34 @@ export async function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
   if (!LOOPBACK_HOSTS.has(host)) throw new Error(`fake API binds to loopback only, got host '${host}'`);
   const requests: string[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  let remainingFailures = options.faults?.failFirst?.count ?? 0;
+  const faults = options.faults ?? {};
+  const sequence = faults.sequence ?? [];
+  let remainingFailures = faults.failFirst?.count ?? 0;
 
   const server = createServer((req, res) => {
     const target = req.url ?? '/';
+    const step: FaultStep =
+      requests.length < sequence.length
+        ? (sequence[requests.length] ?? 'ok')
+        : remainingFailures > 0
+          ? { status: faults.failFirst?.status ?? 500, retryAfter: faults.failFirst?.retryAfter }
+          : 'ok';
+    if (requests.length >= sequence.length && remainingFailures > 0) remainingFailures -= 1;
     requests.push(target);
     let reply: JsonReply;
-    if (remainingFailures > 0) {
-      remainingFailures -= 1;
-      reply = injectedFailure(options.faults?.failFirst?.status ?? 500);
+    let delayMs = faults.latencyMs ?? 0;
+    if (typeof step === 'object' && 'status' in step) {
+      reply = injectedFailure(step.status, step.retryAfter);
     } else {
       reply = answer(req, options.shop);
+      if (step === 'truncate') reply = { ...reply, truncate: true };
+      if (typeof step === 'object') delayMs += step.stallMs;
     }
-    const latencyMs = options.faults?.latencyMs ?? 0;
-    if (latencyMs <= 0) return send(res, reply);
+    if (delayMs <= 0) return send(res, reply);
     const timer = setTimeout(() => {
       timers.delete(timer);
       send(res, reply);
-    }, latencyMs);
+    }, delayMs);
     timers.add(timer);
   });
 
@@ -166,18 +232,19 @@ function nonNegativeInt(raw: string | null, fallback: number): number | undefine
   return /^\d+$/.test(raw) ? Number(raw) : undefined;
 }
 
-function injectedFailure(status: number): JsonReply {
-  const retryable = status === 429 || status === 503;
+function injectedFailure(status: number, retryAfter?: string): JsonReply {
+  const header = retryAfter ?? (status === 429 || status === 503 ? '0' : undefined);
   return {
     status,
     body: { message: `Injected failure (${status})` },
-    ...(retryable ? { headers: { 'retry-after': '0' } } : {}),
+    ...(header !== undefined ? { headers: { 'retry-after': header } } : {}),
   };
 }
 
 function send(res: ServerResponse, reply: JsonReply): void {
   if (res.destroyed || res.writableEnded) return;
-  const payload = JSON.stringify(reply.body);
+  const json = JSON.stringify(reply.body);
+  const payload = reply.truncate ? json.slice(0, Math.floor(json.length / 2)) : json;
   res.writeHead(reply.status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(payload),

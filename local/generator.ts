@@ -626,3 +626,428 @@ function injectAnomalies(carts: Cart[], products: readonly Product[]): void {
     return { userId: cart.userId, products: other ? [first, zeroed] : [zeroed] };
   });
 }
+
+// ---------------------------------------------------------------------------------------------------
+// FakeStore view of a shop (https://fakestoreapi.com shapes)
+
+export interface FakeStoreUser {
+  id: number;
+  email: string;
+  username: string;
+  password: string;
+  name: { firstname: string; lastname: string };
+  address: {
+    city: string;
+    street: string;
+    number: number;
+    zipcode: string;
+    geolocation: { lat: string; long: string };
+  };
+  phone: string;
+  __v: 0;
+}
+
+export interface FakeStoreProduct {
+  id: number;
+  title: string;
+  price: number;
+  description: string;
+  category: string;
+  image: string;
+  rating: { rate: number; count: number };
+}
+
+export interface FakeStoreCart {
+  id: number;
+  userId: number;
+  /** ISO time with milliseconds, as FakeStore writes it. */
+  date: string;
+  /** No price: FakeStore lines name a product and a quantity only. */
+  products: { productId: number; quantity: number }[];
+  __v: 0;
+}
+
+export interface FakeStoreShop {
+  users: FakeStoreUser[];
+  products: FakeStoreProduct[];
+  carts: FakeStoreCart[];
+}
+
+/** The first instant FakeStore cart dates fall after; each cart's date is within 30 days of it. */
+export const FAKESTORE_DATES_FROM = Date.UTC(2026, 9, 1);
+
+/**
+ * The same shop as FakeStore serves it: same ids, users, products and cart lines (anomalies
+ * included), in FakeStore's shapes. Each cart gets a date derived from its id, so the view is as
+ * deterministic as the shop.
+ */
+export function toFakeStore(shop: Shop): FakeStoreShop {
+  return {
+    users: shop.users.map((user) => {
+      const [number, ...street] = user.address.address.split(' ');
+      return {
+        id: user.id,
+        email: user.email,
+        username: `${emailPart(user.firstName)}${user.id}`,
+        password: `pw-${user.id}`,
+        name: { firstname: user.firstName, lastname: user.lastName },
+        address: {
+          city: user.address.city,
+          street: street.join(' '),
+          number: Number(number),
+          zipcode: user.address.postalCode,
+          geolocation: { lat: '0', long: '0' },
+        },
+        phone: user.phone,
+        __v: 0,
+      };
+    }),
+    products: shop.products.map((product) => ({
+      id: product.id,
+      title: product.title,
+      price: product.price,
+      description: product.description,
+      category: product.category,
+      image: `https://fakestoreapi.com/img/${product.id}.jpg`,
+      rating: { rate: product.rating, count: product.stock },
+    })),
+    carts: shop.carts.map((cart) => ({
+      id: cart.id,
+      userId: cart.userId,
+      date: new Date(FAKESTORE_DATES_FROM + ((cart.id * 2_654_435_761) % 2_592_000) * 1000).toISOString(),
+      products: cart.products.map((line) => ({ productId: line.id, quantity: line.quantity })),
+      __v: 0,
+    })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// File drops: customers.csv, products.csv, sales.json and sales.jsonl with known invalid events
+
+/** Every way the generator makes a sales event invalid, each with the reason enrich gives it. */
+export const INVALID_KINDS = {
+  missing_id: REASON.missingOrderId,
+  bad_timestamp: REASON.invalidTimestamp,
+  non_numeric_quantity: REASON.invalidQuantity,
+  zero_quantity: REASON.invalidQuantity,
+  negative_quantity: REASON.invalidQuantity,
+  negative_amount: REASON.invalidPrice,
+  non_numeric_amount: REASON.invalidPrice,
+  unknown_customer: REASON.unknownCustomer,
+  unknown_product: REASON.unknownProduct,
+  duplicate: REASON.duplicate,
+  /** A line cut short (JSON Lines only: a JSON array with a broken element still parses around it). */
+  unparseable: REASON.unparseable,
+} as const satisfies Record<string, ReasonCode>;
+export type InvalidKind = keyof typeof INVALID_KINDS;
+
+/** The kinds a JSON array file can hold (every kind but `unparseable`). */
+const ARRAY_KINDS = (Object.keys(INVALID_KINDS) as InvalidKind[]).filter((k) => k !== 'unparseable');
+const LINE_KINDS = Object.keys(INVALID_KINDS) as InvalidKind[];
+
+export interface DropOptions {
+  /** PRNG seed; default 42. */
+  seed?: number;
+  /** Customers in customers.csv (and who buy); default 60. */
+  customers?: number;
+  /** Products in products.csv (and what is bought); default 40. */
+  products?: number;
+  /** Sales events written, invalid ones included; split between sales.json and sales.jsonl. Default 200. */
+  orders?: number;
+  /** Share of the events that are invalid, 0..1; default 0.1. Each invalid kind gets an equal share. */
+  invalidRate?: number;
+}
+
+/** What a generated drop holds, for comparing a pipeline run with it. */
+export interface DropReport {
+  seed: number;
+  /** Records written per file (rows, array elements, lines). */
+  files: Record<string, number>;
+  customers: number;
+  products: number;
+  /** Every sales event record written (valid + invalid). */
+  events: number;
+  /** Valid events: each is one order of one line. */
+  valid: number;
+  /** Invalid events, duplicates included. */
+  invalid: number;
+  /** Events repeating an earlier event's id in the same file. */
+  duplicates: number;
+  /** Invalid events that are not duplicates: what enrich rejects. */
+  rejected: number;
+  invalidByKind: Partial<Record<InvalidKind, number>>;
+  /** `rejected` by reason code (duplicates not included). */
+  rejectsByReason: Partial<Record<ReasonCode, number>>;
+  /** Sum over valid events of unit price x quantity, in integer cents. */
+  revenueCents: number;
+}
+
+/** One sales event as the drop writes it (fields vary for invalid events). */
+export type SaleEvent = Record<string, unknown>;
+
+/** The sales files and the share of events each gets. */
+export const SALES_FILES = [
+  { name: 'sales.json', format: 'json-array' },
+  { name: 'sales.jsonl', format: 'jsonl' },
+] as const;
+
+const CHANNELS = ['organic', 'email', 'paid_search', 'social', 'affiliate', 'direct'] as const;
+const PAYMENTS = ['card', 'paypal', 'bank_transfer', 'apple_pay', 'gift_card'] as const;
+const STATUSES = ['completed', 'completed', 'completed', 'completed', 'shipped', 'processing'] as const;
+const BAD_TIMESTAMPS = ['2026-02-30T10:00:00Z', 'yesterday', '31/12/2026 10:00', '2026-11-05T25:61:00Z'];
+const BAD_QUANTITIES = ['two', '1.5x', 'N/A'];
+const BAD_AMOUNTS = ['N/A', '12,99', 'free', '$'];
+/** Sales events fall in the 30 days before this instant. */
+export const SALES_UNTIL = Date.UTC(2026, 10, 1);
+
+/** Customer and product ids in the drop: `C0001`, `P0001`; unknown ones `CX0001`, `PX0001`. */
+const customerId = (id: number) => `C${String(id).padStart(4, '0')}`;
+const productId = (id: number) => `P${String(id).padStart(4, '0')}`;
+
+/** The generator of one drop's events, and the counts it keeps of what it wrote. */
+export interface SalesGenerator {
+  /** The next `count` events of a file of the given format, as JSON texts (an unparseable one is cut short). */
+  events(count: number, format: 'json-array' | 'jsonl'): Generator<string>;
+  report(): DropReport;
+}
+
+/**
+ * A seeded generator of sales events over the customers and products of `generateShop`. Exactly
+ * round(count x invalidRate) events of each file are invalid, spread uniformly, their kinds in
+ * turn; a duplicate repeats the latest valid event of its file. Deterministic for a seed.
+ */
+export function salesGenerator(options: DropOptions = {}): SalesGenerator {
+  const seed = options.seed ?? 42;
+  const rate = options.invalidRate ?? 0.1;
+  if (!(rate >= 0 && rate <= 1)) throw new RangeError(`invalidRate must be in 0..1, got ${rate}`);
+  const shop = generateShop({
+    seed,
+    users: options.customers ?? 60,
+    products: options.products ?? 40,
+    carts: 0,
+    anomalies: false,
+  });
+  const random = createRandom((seed ^ 0x5eed5eed) >>> 0);
+  const report: DropReport = {
+    seed,
+    files: {},
+    customers: shop.users.length,
+    products: shop.products.length,
+    events: 0,
+    valid: 0,
+    invalid: 0,
+    duplicates: 0,
+    rejected: 0,
+    invalidByKind: {},
+    rejectsByReason: {},
+    revenueCents: 0,
+  };
+  let nextId = 1;
+  let nextKind = 0;
+  let unknownId = 1;
+
+  const validEvent = (): { event: SaleEvent; cents: number } => {
+    const user = random.pick(shop.users);
+    const product = random.pick(shop.products);
+    const quantity = random.int(1, 5);
+    const priceCents = Math.round(product.price * 100);
+    const ts = new Date(SALES_UNTIL - random.int(1, 30 * 24 * 3600) * 1000)
+      .toISOString()
+      .replace('.000Z', 'Z');
+    return {
+      cents: priceCents * quantity,
+      event: {
+        event_id: `E${String(nextId++).padStart(7, '0')}`,
+        event_ts: ts,
+        customer_id: customerId(user.id),
+        customer_name: `${user.firstName} ${user.lastName}`,
+        country: user.address.country,
+        city: user.address.city,
+        product_id: productId(product.id),
+        product_name: product.title,
+        category: product.category,
+        quantity,
+        unit_price: priceCents / 100,
+        total_amount: (priceCents * quantity) / 100,
+        marketing_channel: random.pick(CHANNELS),
+        payment_method: random.pick(PAYMENTS),
+        status: random.pick(STATUSES),
+      },
+    };
+  };
+
+  /** A valid event spoiled in one way (never `duplicate`: the caller repeats an event for that). */
+  const spoil = (kind: InvalidKind): SaleEvent => {
+    const { event } = validEvent();
+    switch (kind) {
+      case 'missing_id':
+        delete event.event_id;
+        break;
+      case 'bad_timestamp':
+        event.event_ts = random.pick(BAD_TIMESTAMPS);
+        break;
+      case 'non_numeric_quantity':
+        event.quantity = random.pick(BAD_QUANTITIES);
+        break;
+      case 'zero_quantity':
+        event.quantity = 0;
+        event.total_amount = 0;
+        break;
+      case 'negative_quantity':
+        event.quantity = -Number(event.quantity);
+        event.total_amount = -Number(event.total_amount);
+        break;
+      case 'negative_amount':
+        event.unit_price = -Number(event.unit_price);
+        event.total_amount = -Number(event.total_amount);
+        break;
+      case 'non_numeric_amount':
+        event.unit_price = random.pick(BAD_AMOUNTS);
+        break;
+      case 'unknown_customer':
+        event.customer_id = `CX${String(unknownId++).padStart(4, '0')}`;
+        delete event.customer_name;
+        delete event.country;
+        delete event.city;
+        break;
+      case 'unknown_product':
+        event.product_id = `PX${String(unknownId++).padStart(4, '0')}`;
+        delete event.product_name;
+        delete event.category;
+        break;
+      default:
+        break;
+    }
+    return event;
+  };
+
+  const count = (kind: InvalidKind) => {
+    report.invalid += 1;
+    report.invalidByKind[kind] = (report.invalidByKind[kind] ?? 0) + 1;
+    if (kind === 'duplicate') {
+      report.duplicates += 1;
+      return;
+    }
+    report.rejected += 1;
+    const reason = INVALID_KINDS[kind];
+    report.rejectsByReason[reason] = (report.rejectsByReason[reason] ?? 0) + 1;
+  };
+
+  function* events(total: number, format: 'json-array' | 'jsonl'): Generator<string> {
+    const kinds = format === 'jsonl' ? LINE_KINDS : ARRAY_KINDS;
+    let invalidLeft = Math.round(total * rate);
+    let latestValid: string | undefined;
+    for (let i = 0; i < total; i += 1) {
+      report.events += 1;
+      // Selection sampling: exactly `invalidLeft` of the remaining positions, uniformly.
+      const invalid = random.next() * (total - i) < invalidLeft;
+      if (!invalid) {
+        const { event, cents } = validEvent();
+        report.valid += 1;
+        report.revenueCents += cents;
+        latestValid = JSON.stringify(event);
+        yield latestValid;
+        continue;
+      }
+      invalidLeft -= 1;
+      let kind = kinds[nextKind % kinds.length] as InvalidKind;
+      nextKind += 1;
+      if (kind === 'duplicate' && latestValid === undefined) kind = 'missing_id';
+      count(kind);
+      if (kind === 'duplicate' && latestValid !== undefined) yield latestValid;
+      else if (kind === 'unparseable') {
+        const text = JSON.stringify(spoil(kind));
+        yield text.slice(0, Math.floor(text.length / 2));
+      } else yield JSON.stringify(spoil(kind));
+    }
+  }
+
+  return { events, report: () => structuredClone(report) };
+}
+
+/** customers.csv of a drop's shop: the contract's header, quoted where a field needs it. */
+export function customersCsv(options: DropOptions = {}): string {
+  const shop = generateShop({
+    seed: options.seed ?? 42,
+    users: options.customers ?? 60,
+    products: options.products ?? 40,
+    carts: 0,
+    anomalies: false,
+  });
+  const header = 'customer_id,first_name,last_name,email,city,state,country,postal_code';
+  const rows = shop.users.map((u) =>
+    [
+      customerId(u.id),
+      u.firstName,
+      u.lastName,
+      u.email,
+      u.address.city,
+      u.address.state,
+      u.address.country,
+      u.address.postalCode,
+    ]
+      .map(csvField)
+      .join(','),
+  );
+  return `${[header, ...rows].join('\n')}\n`;
+}
+
+/** products.csv of a drop's shop; about half the products state their own cost. */
+export function productsCsv(options: DropOptions = {}): string {
+  const seed = options.seed ?? 42;
+  const shop = generateShop({
+    seed,
+    users: options.customers ?? 60,
+    products: options.products ?? 40,
+    carts: 0,
+    anomalies: false,
+  });
+  const header = 'product_id,title,category,brand,unit_price,cost';
+  const rows = shop.products.map((p) => {
+    const priceCents = Math.round(p.price * 100);
+    // Deterministic from the id: odd ids state a cost of 55 % of the price, rounded to the cent.
+    const cost = p.id % 2 === 1 ? (Math.round(priceCents * 0.55) / 100).toFixed(2) : '';
+    return [productId(p.id), p.title, p.category, p.brand ?? '', (priceCents / 100).toFixed(2), cost]
+      .map(csvField)
+      .join(',');
+  });
+  return `${[header, ...rows].join('\n')}\n`;
+}
+
+/** A CSV field, quoted when it holds a comma, a quote, a line break or edge spaces. */
+export function csvField(value: string): string {
+  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** An in-memory drop: the four files' contents and the report of what they hold. */
+export function generateDrop(options: DropOptions = {}): {
+  files: Record<string, string>;
+  report: DropReport;
+} {
+  const orders = checkOrders(options.orders ?? 200);
+  const sales = salesGenerator(options);
+  const jsonCount = Math.floor(orders / 2);
+  const elements = [...sales.events(jsonCount, 'json-array')];
+  const lines = [...sales.events(orders - jsonCount, 'jsonl')];
+  const files: Record<string, string> = {
+    'customers.csv': customersCsv(options),
+    'products.csv': productsCsv(options),
+    'sales.json': elements.length === 0 ? '[]\n' : `[\n${elements.join(',\n')}\n]\n`,
+    'sales.jsonl': lines.length === 0 ? '' : `${lines.join('\n')}\n`,
+  };
+  const report = sales.report();
+  report.files = {
+    'customers.csv': report.customers,
+    'products.csv': report.products,
+    'sales.json': elements.length,
+    'sales.jsonl': lines.length,
+  };
+  return { files, report };
+}
+
+function checkOrders(orders: number): number {
+  if (!Number.isSafeInteger(orders) || orders < 0) {
+    throw new RangeError(`orders must be a non-negative integer, got ${orders}`);
+  }
+  return orders;
+}

@@ -11,9 +11,12 @@ import { compose, type Runtime } from '../shared/compose';
 import { loadConfig } from '../shared/config';
 import { batchIdForRun, runIdFromTime } from '../shared/domain/layout';
 import type { Logger } from '../shared/logger';
+import type { Metrics } from '../shared/observability';
 import { type FakeApi, startFakeApi } from './fake-api';
+import type { FaultInjector } from './faults';
 import { generateShop, type Shop } from './generator';
-import { startEventSourceMappings } from './poller';
+import { type DroppedFile, uploadToLanding } from './landing-upload';
+import { type InvokeFunction, startEventSourceMappings } from './poller';
 import { createQueues, type LocalQueues } from './queues';
 import { bridgeS3Events } from './s3-bridge';
 import { s3ClientConfig, startS3Server } from './s3-server';
@@ -35,6 +38,8 @@ export interface StackOptions {
   shop?: Shop;
   /** Use this DummyJSON-compatible server instead of the embedded API. */
   dummyJsonBaseUrl?: string;
+  /** Use this FakeStore-compatible server instead of the embedded API's `/fakestore`. */
+  fakeStoreBaseUrl?: string;
   /** Extra configuration (e.g. COST_RATIO_DEFAULT), as environment variables. */
   env?: Record<string, string | undefined>;
   /** Fixed ports (for `npm run dev`); free ports otherwise. */
@@ -43,6 +48,12 @@ export interface StackOptions {
   maxBatchingWindowSeconds?: number;
   /** serverless.yml to read the wiring from. */
   serverlessYml?: string;
+  /** Where the handlers record what each batch did (the run's progress and report read it). */
+  metrics?: Metrics;
+  /** Called after every page the ingest function fetched (live progress). */
+  onPageFetched?: (url: string) => void;
+  /** Faults to inject (crashes at write points, duplicated or reordered deliveries, API faults): tests only. */
+  faults?: FaultInjector;
 }
 
 export interface Stack {
@@ -52,6 +63,8 @@ export interface Stack {
   endpoints: { s3: string; sqs: string; api: string };
   /** Start one API run, as the EventBridge schedule does; returns the batch id it will produce. */
   ingest(source: string, time: Date): Promise<{ batchId: string }>;
+  /** Put local files into the raw bucket's `landing/`, as a person would; each one's S3 event ingests it. */
+  dropFiles(paths: readonly string[]): Promise<DroppedFile[]>;
   /** Wait until every queue is empty and nothing is in flight. */
   settle(timeoutMs?: number): Promise<void>;
   /** Messages waiting in dead-letter queues, by queue. */
@@ -75,8 +88,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await mkdir(options.dataDir, { recursive: true });
     const topology = readTopology(options.serverlessYml);
     let api: FakeApi | undefined;
-    if (!options.dummyJsonBaseUrl) {
-      api = await startFakeApi({ shop: options.shop ?? generateShop(), port: options.ports?.api });
+    if (!options.dummyJsonBaseUrl || !options.fakeStoreBaseUrl) {
+      api = await startFakeApi({
+        shop: options.shop ?? generateShop(),
+        port: options.ports?.api,
+        faults: options.faults?.plan.api,
+      });
       closers.push(() => api?.close());
     }
     const s3Server = await startS3Server({
@@ -103,42 +120,59 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       CURATED_BUCKET: LOCAL_BUCKETS.CuratedBucket,
       LOAD_QUEUE_URL: loadQueue?.url,
       DUMMYJSON_BASE_URL: options.dummyJsonBaseUrl ?? api?.baseUrl,
+      FAKESTORE_BASE_URL: options.fakeStoreBaseUrl ?? `${api?.baseUrl}/fakestore`,
       DUCKDB_PATH: join(options.dataDir, 'warehouse.duckdb'),
       S3_ENDPOINT: s3Server.endpoint,
       SQS_ENDPOINT: sqsServer.endpoint,
       WAREHOUSE: 'duckdb',
       ...options.env,
     });
-    const runtime = compose(config, { s3, sqs, log: options.log });
+    const composed = compose(config, { s3, sqs, log: options.log, metrics: options.metrics });
+    const onPage = options.onPageFetched;
+    const runtime: Runtime = onPage
+      ? {
+          ...composed,
+          async getJson(url) {
+            const body = await composed.getJson(url);
+            onPage(url);
+            return body;
+          },
+        }
+      : composed;
     closers.push(() => runtime.close());
 
     const context = { functionName: 'local', awsRequestId: 'local' } as Context;
+    const faults = options.faults;
+    const functionRuntime = faults ? faults.runtime(runtime) : runtime;
+    const ingestHandler = createIngestHandler(() => functionRuntime);
     const handlers: Record<string, (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>> = {
-      enrich: createEnrichHandler(() => runtime),
-      convert: createConvertHandler(() => runtime),
-      load: createLoadHandler(() => runtime),
+      // The landing queue's messages (S3 events of dropped files); the schedule calls it directly.
+      ingest: (event, ctx) => ingestHandler(event, ctx) as Promise<SQSBatchResponse>,
+      enrich: createEnrichHandler(() => functionRuntime),
+      convert: createConvertHandler(() => functionRuntime),
+      load: createLoadHandler(() => functionRuntime),
     };
-    const ingestHandler = createIngestHandler(() => runtime);
 
     const errors: Error[] = [];
     const bridge = bridgeS3Events({
       s3rver: s3Server.s3rver,
       topology,
       queues,
-      sqs,
+      sqs: faults ? faults.bridgeSqs(sqs) : sqs,
       bucketNames: { ...LOCAL_BUCKETS },
       onError: (error) => errors.push(error),
     });
     closers.push(() => bridge.stop());
+    const invoke: InvokeFunction = (name, event) => {
+      const handler = handlers[name];
+      if (!handler) throw new Error(`no local handler for function "${name}"`);
+      return handler(event, context);
+    };
     const mappings = startEventSourceMappings({
       sqs,
       topology,
       queues,
-      invoke: (name, event) => {
-        const handler = handlers[name];
-        if (!handler) throw new Error(`no local handler for function "${name}"`);
-        return handler(event, context);
-      },
+      invoke: faults ? faults.invoke(invoke) : invoke,
       onError: (error) => {
         errors.push(error);
         options.log.warn('event source mapping error', { error });
@@ -168,6 +202,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         await ingestHandler({ source, time: time.toISOString() }, context);
         return { batchId: batchIdForRun(source, runIdFromTime(time)) };
       },
+      dropFiles: (paths) => uploadToLanding(runtime.store, LOCAL_BUCKETS.RawBucket, paths),
       async settle(timeoutMs = 120_000) {
         for (;;) {
           await mappings.idle({ timeoutMs });

@@ -5,10 +5,18 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { getJson } from './adapters/http-client';
 import { type MessageQueue, SqsMessageQueue } from './adapters/message-queue';
 import { type ObjectStore, S3ObjectStore } from './adapters/object-store';
+import type { SecretStore } from './adapters/secret-store';
 import type { Warehouse } from './adapters/warehouse';
 import { type Config, loadConfig } from './config';
 import { ConfigError } from './errors';
 import { createLogger, type Logger } from './logger';
+import {
+  createEmfMetrics,
+  createPowertoolsLogger,
+  type Metrics,
+  noMetrics,
+  traceClient,
+} from './observability';
 
 /** Everything a stage needs, built once from config. Handlers, the local stack and tests all use it. */
 export interface Runtime {
@@ -16,6 +24,8 @@ export interface Runtime {
   store: ObjectStore;
   queue: MessageQueue;
   log: Logger;
+  /** Where handlers record what each batch did (EMF on AWS, memory locally, nothing by default). */
+  metrics: Metrics;
   getJson: (url: string) => Promise<unknown>;
   /** The warehouse, opened (and migrated, for DuckDB) on first use. */
   warehouse(): Promise<Warehouse>;
@@ -27,8 +37,17 @@ export interface ComposeOptions {
   s3?: S3Client;
   sqs?: SQSClient;
   log?: Logger;
+  metrics?: Metrics;
   /** Where sql/ lives (DuckDB migrations); default: the nearest `sql/` from the working directory up. */
   sqlDirectory?: string;
+  /** Where the warehouse's credentials come from (tests); default: by the secret id (Secrets Manager or `file:`). */
+  secrets?: SecretStore;
+  /**
+   * The Snowflake adapter, passed in by the functions that load (the load handler, the CLIs): a
+   * dynamic import named here is bundled by esbuild, so leaving it out keeps snowflake-sdk (~3.4 MB)
+   * out of the ingest, enrich and convert artifacts.
+   */
+  snowflake?: () => Promise<typeof import('./adapters/snowflake-warehouse')>;
 }
 
 /** Build the adapters for a config. */
@@ -57,16 +76,25 @@ export function compose(config: Config, options: ComposeOptions = {}): Runtime {
         ? { credentials: config.emulatorCredentials }
         : {}),
     });
+  // The clients built here are traced by X-Ray on AWS (a no-op elsewhere); injected ones are left alone.
+  if (!options.s3) traceClient(s3);
+  if (!options.sqs) traceClient(sqs);
   const store = new S3ObjectStore(s3);
   let warehouse: Promise<Warehouse> | undefined;
+  const log = options.log ?? createLogger(config.logLevel);
   return {
     config,
     store,
     queue: new SqsMessageQueue(sqs),
-    log: options.log ?? createLogger(config.logLevel),
+    log,
+    metrics: options.metrics ?? noMetrics,
     getJson: (url) => getJson(url, config.http),
     warehouse() {
-      warehouse ??= openWarehouse(config, store, options.sqlDirectory ?? findSqlDirectory(process.cwd()));
+      // A failed open is not cached: the next invocation of a warm container tries again.
+      warehouse ??= openWarehouse(config, store, options, log).catch((error: unknown) => {
+        warehouse = undefined;
+        throw error;
+      });
       return warehouse;
     },
     async close() {
@@ -77,13 +105,33 @@ export function compose(config: Config, options: ComposeOptions = {}): Runtime {
   };
 }
 
-async function openWarehouse(config: Config, store: ObjectStore, sqlDirectory: string): Promise<Warehouse> {
+async function openWarehouse(
+  config: Config,
+  store: ObjectStore,
+  options: ComposeOptions,
+  log: Logger,
+): Promise<Warehouse> {
+  const sqlDirectory = () => options.sqlDirectory ?? findSqlDirectory(process.cwd());
   if (config.warehouse.kind === 'snowflake') {
-    throw new ConfigError('WAREHOUSE=snowflake: the Snowflake loader is not built yet; use WAREHOUSE=duckdb');
+    // Loaded on demand: snowflake-sdk (bundled, ~3.4 MB) is evaluated only by a loader that uses it. It
+    // connects on the first batch; migrations run from `npm run migrate`, not with the loader's role.
+    if (!options.snowflake) {
+      throw new ConfigError('WAREHOUSE=snowflake: this function was built without the Snowflake adapter');
+    }
+    const { openSnowflakeWarehouse } = await options.snowflake();
+    return openSnowflakeWarehouse(
+      { ...config.warehouse, curatedBucket: config.curatedBucket },
+      {
+        log: log.child({ component: 'snowflake' }),
+        region: config.region,
+        sqlDirectory,
+        secrets: options.secrets,
+      },
+    );
   }
   // Loaded on demand: DuckDB is a native addon kept out of the Lambda bundles.
   const { DuckDbWarehouse } = await import('./adapters/duckdb-warehouse');
-  const duck = await DuckDbWarehouse.open(config.warehouse.path, store, sqlDirectory);
+  const duck = await DuckDbWarehouse.open(config.warehouse.path, store, sqlDirectory());
   await duck.migrate();
   return duck;
 }
@@ -102,8 +150,20 @@ export function findSqlDirectory(start: string): string {
 
 let shared: Runtime | undefined;
 
-/** The runtime of this Lambda container, built from the environment on first use and reused while warm. */
-export function runtimeFromEnv(): Runtime {
-  shared ??= compose(loadConfig());
+/**
+ * The runtime of this Lambda container, built from the environment on first use and reused while
+ * warm. `options` carries what only some functions bundle (the load function's Snowflake adapter).
+ */
+export function runtimeFromEnv(options: Pick<ComposeOptions, 'snowflake'> = {}): Runtime {
+  shared ??= lambdaRuntime(loadConfig(), options);
   return shared;
+}
+
+/** Powertools on AWS: JSON logs carrying the Lambda context, EMF metrics on stdout. */
+function lambdaRuntime(config: Config, options: Pick<ComposeOptions, 'snowflake'>): Runtime {
+  return compose(config, {
+    ...options,
+    log: createPowertoolsLogger({ level: config.logLevel }),
+    metrics: createEmfMetrics(),
+  });
 }

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { buildCostModel, type CostModel } from './domain/cost-model';
+import { isQualifiedIdentifier } from './domain/identifiers';
 import { ConfigError } from './errors';
 
 /**
  * The one typed configuration, parsed once from the environment. Nothing else reads `process.env`.
  * Errors name the variable that is missing or invalid.
  */
+const SQL_NAME = 'must be an SQL identifier, optionally qualified (letters, digits, _ and $)';
+
 const envSchema = z.object({
   RAW_BUCKET: z.string().min(1),
   CURATED_BUCKET: z.string().min(1),
@@ -15,6 +18,7 @@ const envSchema = z.object({
   S3_ENDPOINT: z.string().url().optional(),
   SQS_ENDPOINT: z.string().url().optional(),
   DUMMYJSON_BASE_URL: z.string().url().default('https://dummyjson.com'),
+  FAKESTORE_BASE_URL: z.string().url().default('https://fakestoreapi.com'),
   PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   HTTP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
@@ -23,7 +27,14 @@ const envSchema = z.object({
   WAREHOUSE: z.enum(['duckdb', 'snowflake']).default('duckdb'),
   DUCKDB_PATH: z.string().min(1).default(':memory:'),
   SNOWFLAKE_SECRET_ID: z.string().optional(),
+  SNOWFLAKE_LOAD_MODE: z.enum(['loader', 'tasks']).default('loader'),
+  SNOWFLAKE_STAGE: z.string().refine(isQualifiedIdentifier, SQL_NAME).default('STAGING.CURATED_STAGE'),
+  SNOWFLAKE_FILE_FORMAT: z.string().refine(isQualifiedIdentifier, SQL_NAME).default('STAGING.PARQUET_FORMAT'),
+  SNOWFLAKE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(20_000),
+  SNOWFLAKE_STATEMENT_TIMEOUT_S: z.coerce.number().int().min(10).max(3600).default(240),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  PARQUET_ROW_GROUP_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(32_768),
+  PARQUET_TARGET_FILE_MB: z.coerce.number().positive().max(4096).default(128),
   AWS_ACCESS_KEY_ID: z.string().optional(),
 });
 
@@ -41,12 +52,33 @@ export interface Config {
    * servers accept too.
    */
   emulatorCredentials: { accessKeyId: string; secretAccessKey: string } | undefined;
-  sources: { dummyjson: { baseUrl: string } };
+  /** Base URL of each API source, by source name. */
+  sources: { dummyjson: { baseUrl: string }; fakestore: { baseUrl: string } };
   pageSize: number;
   http: { timeoutMs: number; maxAttempts: number; backoffMs: number; maxBackoffMs: number };
   costModel: CostModel;
-  warehouse: { kind: 'duckdb'; path: string } | { kind: 'snowflake'; secretId: string | undefined };
+  warehouse: { kind: 'duckdb'; path: string } | SnowflakeConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /**
+   * Convert's Parquet output: rows a row group holds (what convert buffers per partition before it
+   * encodes) and the size a file rolls over at (Snowflake loads files of 100-250 MB best).
+   */
+  parquet: { rowGroupRows: number; targetFileBytes: number };
+}
+
+/**
+ * The Snowflake loader: credentials are the JSON secret `secretId` (Secrets Manager, or `file:<path>`);
+ * `loadMode` says who MERGEs (the loader, or the streams' tasks); stage and file format are validated
+ * identifiers; connect and statement timeouts bound a slow sign-in and a runaway statement.
+ */
+export interface SnowflakeConfig {
+  kind: 'snowflake';
+  secretId: string;
+  loadMode: 'loader' | 'tasks';
+  stage: string;
+  fileFormat: string;
+  connectTimeoutMs: number;
+  statementTimeoutSeconds: number;
 }
 
 /** Parse and validate the configuration; throws ConfigError naming every bad variable. Empty values count as unset. */
@@ -62,6 +94,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.WAREHOUSE === 'snowflake' && !e.SNOWFLAKE_SECRET_ID) {
+    throw new ConfigError('invalid configuration: SNOWFLAKE_SECRET_ID: required when WAREHOUSE=snowflake');
+  }
   let byCategory: Record<string, string | number> = {};
   if (e.COST_RATIOS) {
     try {
@@ -90,7 +125,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       (e.S3_ENDPOINT || e.SQS_ENDPOINT) && !e.AWS_ACCESS_KEY_ID
         ? { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
         : undefined,
-    sources: { dummyjson: { baseUrl: e.DUMMYJSON_BASE_URL.replace(/\/+$/, '') } },
+    sources: {
+      dummyjson: { baseUrl: e.DUMMYJSON_BASE_URL.replace(/\/+$/, '') },
+      fakestore: { baseUrl: e.FAKESTORE_BASE_URL.replace(/\/+$/, '') },
+    },
     pageSize: e.PAGE_SIZE,
     http: {
       timeoutMs: e.HTTP_TIMEOUT_MS,
@@ -102,7 +140,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     warehouse:
       e.WAREHOUSE === 'duckdb'
         ? { kind: 'duckdb', path: e.DUCKDB_PATH }
-        : { kind: 'snowflake', secretId: e.SNOWFLAKE_SECRET_ID },
+        : {
+            kind: 'snowflake',
+            secretId: e.SNOWFLAKE_SECRET_ID!,
+            loadMode: e.SNOWFLAKE_LOAD_MODE,
+            stage: e.SNOWFLAKE_STAGE,
+            fileFormat: e.SNOWFLAKE_FILE_FORMAT,
+            connectTimeoutMs: e.SNOWFLAKE_CONNECT_TIMEOUT_MS,
+            statementTimeoutSeconds: e.SNOWFLAKE_STATEMENT_TIMEOUT_S,
+          },
     logLevel: e.LOG_LEVEL,
+    parquet: {
+      rowGroupRows: e.PARQUET_ROW_GROUP_ROWS,
+      targetFileBytes: Math.round(e.PARQUET_TARGET_FILE_MB * 1024 * 1024),
+    },
   };
 }

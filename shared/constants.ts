@@ -26,6 +26,7 @@ export const REASON = {
   invalidRecord: 'INVALID_RECORD',
   unparseable: 'UNPARSEABLE',
   totalMismatch: 'TOTAL_MISMATCH',
+  invalidTotal: 'INVALID_TOTAL',
 } as const;
 export type ReasonCode = (typeof REASON)[keyof typeof REASON];
 

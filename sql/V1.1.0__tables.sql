@@ -66,15 +66,28 @@ CREATE TABLE IF NOT EXISTS STAGING.ORDER_REJECTS (
   raw_record VARCHAR NOT NULL,
   record_key VARCHAR,
   source_file VARCHAR NOT NULL,
+  source_line INTEGER,
   ingested_at TIMESTAMP NOT NULL
 );
 
+-- Dimensions and the fact: MERGEd on their natural keys (shared/domain/load-statements.ts), so a
+-- replayed batch or two batches sharing rows leave them unchanged. Keys are declared for readers and
+-- for DuckDB; Snowflake records but does not enforce them.
 CREATE TABLE IF NOT EXISTS ANALYTICS.DIM_CUSTOMER (
   source VARCHAR NOT NULL,
   customer_id VARCHAR NOT NULL,
   first_name VARCHAR,
   last_name VARCHAR,
   email VARCHAR,
+  batch_id VARCHAR NOT NULL,
+  ingested_at TIMESTAMP NOT NULL,
+  PRIMARY KEY (source, customer_id)
+);
+
+-- The customer's current address (the sources give one per customer): geography for the views.
+CREATE TABLE IF NOT EXISTS ANALYTICS.DIM_ADDRESS (
+  source VARCHAR NOT NULL,
+  customer_id VARCHAR NOT NULL,
   address_line VARCHAR,
   city VARCHAR,
   state VARCHAR,
@@ -126,9 +139,13 @@ CREATE TABLE IF NOT EXISTS ANALYTICS.FACT_ORDER_LINES (
   PRIMARY KEY (source, order_id, line_no)
 );
 
+-- One row per loaded batch, written in the load's transaction: the loader skips a batch found here.
+-- load_mode: 'loader' (MERGEd by the loader) or 'tasks' (staged; Snowflake tasks MERGE from streams).
+-- OPS.SCHEMA_MIGRATIONS (the migration history) is created by the runner itself, before any script.
 CREATE TABLE IF NOT EXISTS OPS.LOAD_AUDIT (
   batch_id VARCHAR NOT NULL PRIMARY KEY,
   manifest_key VARCHAR NOT NULL,
+  load_mode VARCHAR NOT NULL,
   order_lines INTEGER NOT NULL,
   customers INTEGER NOT NULL,
   products INTEGER NOT NULL,

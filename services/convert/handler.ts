@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { SQSEvent } from 'aws-lambda';
 import { type Runtime, runtimeFromEnv } from '../../shared/compose';
 import { parseS3Notification } from '../../shared/domain/s3-notification';
+import { contextOfKey, measureConvert, observe, observeBatch } from '../../shared/observability';
 import { processSqsBatch } from '../../shared/sqs-batch';
 import { runConvert } from '../../shared/stages/convert';
 
@@ -13,11 +14,18 @@ export function createConvertHandler(runtime: () => Runtime) {
     return processSqsBatch(
       event,
       async (record) => {
-        for (const ref of parseS3Notification(record.body)) await runConvert({ ...rt, log }, ref);
+        for (const ref of parseS3Notification(record.body))
+          await observeBatch(
+            { ...rt, log },
+            'convert',
+            contextOfKey(ref.key),
+            (log) => runConvert({ ...rt, log }, ref),
+            measureConvert,
+          );
       },
       log,
     );
-  });
+  }).use(observe('convert', runtime));
 }
 
 export const handler = createConvertHandler(runtimeFromEnv);

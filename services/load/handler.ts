@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { SQSEvent } from 'aws-lambda';
 import { type Runtime, runtimeFromEnv } from '../../shared/compose';
 import { parseLoadMessage } from '../../shared/events';
+import { contextOfLoad, measureLoad, observe, observeBatch } from '../../shared/observability';
 import { processSqsBatch } from '../../shared/sqs-batch';
 import { runLoad } from '../../shared/stages/load';
 
@@ -14,12 +15,23 @@ export function createLoadHandler(runtime: () => Runtime) {
       event,
       async (record) => {
         const message = parseLoadMessage(record.body);
-        await runLoad({ store: rt.store, warehouse: await rt.warehouse(), log }, message);
+        const warehouse = await rt.warehouse();
+        await observeBatch(
+          { ...rt, log },
+          'load',
+          contextOfLoad(message),
+          (log) => runLoad({ store: rt.store, warehouse, log }, message),
+          measureLoad,
+        );
       },
       log,
       { fifo: true },
     );
-  });
+  }).use(observe('load', runtime));
 }
 
-export const handler = createLoadHandler(runtimeFromEnv);
+/** Only this function bundles the Snowflake adapter (snowflake-sdk). */
+const loadRuntime = () =>
+  runtimeFromEnv({ snowflake: () => import('../../shared/adapters/snowflake-warehouse') });
+
+export const handler = createLoadHandler(loadRuntime);

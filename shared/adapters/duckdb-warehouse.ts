@@ -2,16 +2,17 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import { clearStagingStatement, mergeStatement, TABLE_LOADS } from '../domain/load-statements';
-import { WarehouseError } from '../errors';
-import { applyMigrations, readMigrations } from './migrations';
+import { AUDIT_INSERT, AUDIT_LOOKUP, auditBinds, type LoadStep, planLoad } from '../domain/load-statements';
+import { ManifestMismatchError, PipelineError, WarehouseError } from '../errors';
+import { applyMigrations, migrationsFor } from './migrations';
 import type { ObjectStore } from './object-store';
-import type { LoadBatch, LoadOutcome, Warehouse, WarehouseRow } from './warehouse';
+import type { LoadBatch, LoadOutcome, MigrateOptions, Warehouse, WarehouseRow } from './warehouse';
 
 /**
- * DuckDB standing in for Snowflake locally and in tests. It runs the same migrations, the same
- * MERGE statements and the same views; COPY INTO from the external stage becomes read_parquet of
- * the files downloaded from the bucket (httpfs cannot be installed offline).
+ * DuckDB standing in for Snowflake locally and in tests. It runs the same portable migrations, the
+ * same load plan (clear, stage, count, MERGE, audit in one transaction) and the same views; COPY INTO
+ * from the external stage becomes read_parquet of the files downloaded from the bucket (httpfs cannot
+ * be installed offline).
  */
 export class DuckDbWarehouse implements Warehouse {
   private chain: Promise<unknown> = Promise.resolve();
@@ -19,14 +20,25 @@ export class DuckDbWarehouse implements Warehouse {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
-    private readonly store: ObjectStore,
-    private readonly sqlDirectory: string,
+    private readonly store: ObjectStore | undefined,
+    private readonly sqlDirectory: string | undefined,
   ) {}
 
-  /** Open (or create) the database file; `:memory:` for a throwaway one. */
-  static async open(path: string, store: ObjectStore, sqlDirectory: string): Promise<DuckDbWarehouse> {
-    if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
-    const instance = await DuckDBInstance.create(path);
+  /**
+   * Open (or create) the database file; `:memory:` for a throwaway one. `readOnly` lets a second
+   * process (the query CLI) read a file nobody is writing.
+   */
+  static async open(
+    path: string,
+    store: ObjectStore | undefined,
+    sqlDirectory: string | undefined,
+    options: { readOnly?: boolean } = {},
+  ): Promise<DuckDbWarehouse> {
+    if (path !== ':memory:' && !options.readOnly) await mkdir(dirname(path), { recursive: true });
+    const instance = await DuckDBInstance.create(
+      path,
+      options.readOnly ? { access_mode: 'READ_ONLY' } : undefined,
+    );
     const connection = await instance.connect();
     await connection.run("SET TimeZone = 'UTC'");
     return new DuckDbWarehouse(instance, connection, store, sqlDirectory);
@@ -48,14 +60,17 @@ export class DuckDbWarehouse implements Warehouse {
     return reader.getRowObjectsJson() as WarehouseRow[];
   }
 
-  migrate(): Promise<string[]> {
+  migrate(options: MigrateOptions = {}): Promise<string[]> {
+    const sqlDirectory = this.sqlDirectory;
+    if (!sqlDirectory) return Promise.reject(new WarehouseError('no sql/ folder given to migrate from'));
     return this.serial(() =>
       applyMigrations(
         {
           execute: (sql, params) => this.execute(sql, params),
           query: (sql, params) => this.rows(sql, params),
         },
-        readMigrations(this.sqlDirectory),
+        migrationsFor(sqlDirectory, 'duckdb'),
+        { ...options, transactional: true },
       ),
     );
   }
@@ -65,23 +80,30 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   loadBatch(batch: LoadBatch): Promise<LoadOutcome> {
+    const store = this.store;
+    if (!store)
+      return Promise.reject(new WarehouseError('this warehouse was opened without an object store'));
     return this.serial(async () => {
+      const plan = planLoad(batch.files, 'loader');
       const directory = await mkdtemp(join(tmpdir(), 'load-'));
       try {
-        const local = await Promise.all(
-          batch.files.map(async (file, index) => {
-            const path = join(directory, `${index}.parquet`);
-            await writeFile(path, await this.store.get(batch.bucket, file.key));
-            return { ...file, path };
-          }),
-        );
+        let n = 0;
+        const local = new Map<string, string>();
+        for (const step of plan) {
+          for (const file of step.files) {
+            const path = join(directory, `${n++}.parquet`);
+            await writeFile(path, await store.get(batch.bucket, file.key));
+            local.set(file.key, path);
+          }
+        }
         await this.execute('BEGIN TRANSACTION');
         try {
-          const outcome = await this.loadInTransaction(batch, local);
+          const outcome = await this.loadInTransaction(batch, plan, local);
           await this.execute(outcome.status === 'loaded' ? 'COMMIT' : 'ROLLBACK');
           return outcome;
         } catch (error) {
           await this.execute('ROLLBACK');
+          if (error instanceof PipelineError) throw error;
           throw new WarehouseError(`loading batch ${batch.batchId} failed: ${(error as Error).message}`, {
             cause: error,
           });
@@ -94,42 +116,31 @@ export class DuckDbWarehouse implements Warehouse {
 
   private async loadInTransaction(
     batch: LoadBatch,
-    files: (LoadBatch['files'][number] & { path: string })[],
+    plan: LoadStep[],
+    local: Map<string, string>,
   ): Promise<LoadOutcome> {
-    const audited = await this.rows('SELECT 1 FROM OPS.LOAD_AUDIT WHERE batch_id = ?', [batch.batchId]);
-    if (audited.length > 0) return { status: 'skipped', rows: {} };
+    if ((await this.rows(AUDIT_LOOKUP, [batch.batchId])).length > 0) return { status: 'skipped', rows: {} };
     const rows: LoadOutcome['rows'] = {};
-    for (const load of TABLE_LOADS) {
-      await this.execute(clearStagingStatement(load), [batch.batchId]);
-      const paths = files.filter((f) => f.table === load.table).map((f) => f.path);
-      if (paths.length > 0) {
-        const list = paths.map((p) => `'${p.replace(/'/g, "''")}'`).join(', ');
-        await this.execute(`INSERT INTO ${load.staging} BY NAME SELECT * FROM read_parquet([${list}])`);
-      }
+    for (const step of plan) {
+      await this.execute(step.clear, [batch.batchId]);
+      const list = step.files.map((f) => `'${local.get(f.key)!.replace(/'/g, "''")}'`).join(', ');
+      await this.execute(`INSERT INTO ${step.load.staging} BY NAME SELECT * FROM read_parquet([${list}])`);
+      // Counted by batch id: a file of another batch listed by mistake stages nothing the MERGE reads.
       const [count] = await this.rows(
-        `SELECT COUNT(*)::INTEGER AS n FROM ${load.staging} WHERE batch_id = ?`,
+        `SELECT COUNT(*)::INTEGER AS n FROM ${step.load.staging} WHERE batch_id = ?`,
         [batch.batchId],
       );
-      rows[load.table] = Number(count?.n ?? 0);
-      const expected = files.filter((f) => f.table === load.table).reduce((sum, f) => sum + f.rows, 0);
-      if (rows[load.table] !== expected) {
-        throw new Error(
-          `${load.staging} staged ${rows[load.table]} rows of batch ${batch.batchId}, manifest lists ${expected}`,
+      const staged = Number(count?.n ?? 0);
+      if (staged !== step.expectedRows) {
+        throw new ManifestMismatchError(
+          `${step.load.staging} staged ${staged} rows of batch ${batch.batchId}, the manifest lists ${step.expectedRows}`,
+          batch.manifestKey,
         );
       }
-      if (load.target) await this.execute(mergeStatement(load), [batch.batchId]);
+      rows[step.load.table] = staged;
+      for (const merge of step.merges) await this.execute(merge, [batch.batchId]);
     }
-    await this.execute(
-      'INSERT INTO OPS.LOAD_AUDIT (batch_id, manifest_key, order_lines, customers, products, rejects, loaded_at) VALUES (?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)',
-      [
-        batch.batchId,
-        batch.manifestKey,
-        rows.order_lines ?? 0,
-        rows.customers ?? 0,
-        rows.products ?? 0,
-        rows.order_rejects ?? 0,
-      ],
-    );
+    await this.execute(AUDIT_INSERT, auditBinds(batch, 'loader', rows));
     return { status: 'loaded', rows };
   }
 

@@ -38,9 +38,28 @@ export function enrichedPrefix(source: string, ingestDate: string, batchId: stri
   return `${PREFIX.enriched}source=${source}/ingest_date=${ingestDate}/batch_id=${batchId}/`;
 }
 
-/** Rejects of one batch. */
-export function rejectsKey(source: string, ingestDate: string, batchId: string): string {
-  return `${PREFIX.rejects}source=${source}/ingest_date=${ingestDate}/batch_id=${batchId}/rejects.ndjson`;
+/**
+ * An enriched data file of a batch, named for the input it came from: `order_lines-<inputTag>.ndjson`.
+ * Two attempts of one batch on different inputs (an API run ingested twice) never write the same
+ * key, so the manifest written last always lists files of its own attempt; attempts on the same
+ * input write the same bytes to the same keys.
+ */
+export function enrichedFileKey(prefix: string, name: string, inputTag: string): string {
+  return `${prefix}${name}-${inputTag}.ndjson`;
+}
+
+/** Rejects of one batch (`rejects-<inputTag>.ndjson` when the input's tag is given, see enrichedFileKey). */
+export function rejectsKey(source: string, ingestDate: string, batchId: string, inputTag?: string): string {
+  const name = inputTag ? `rejects-${inputTag}` : 'rejects';
+  return `${PREFIX.rejects}source=${source}/ingest_date=${ingestDate}/batch_id=${batchId}/${name}.ndjson`;
+}
+
+/** Hex digits of an input tag: 48 bits, enough to tell the attempts of one batch apart. */
+const INPUT_TAG_LENGTH = 12;
+
+/** The short tag of a stage's input (the hex SHA-256 of what it read), used in its output keys. */
+export function inputTagOf(sha256: string): string {
+  return sha256.slice(0, INPUT_TAG_LENGTH);
 }
 
 /** A Parquet part of a curated table; order lines are partitioned by order date. */

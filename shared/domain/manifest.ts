@@ -47,6 +47,8 @@ export const enrichedManifestSchema = z.object({
   ),
   order_lines: conservation,
   rejects_by_reason: z.record(z.string(), z.number().int().nonnegative()),
+  /** The known-dimensions snapshots this batch read (null: none before it) and wrote (marker keys). */
+  dims_snapshot: z.object({ read: z.string().nullable(), written: z.string() }).optional(),
 });
 export type EnrichedManifest = z.infer<typeof enrichedManifestSchema>;
 

@@ -117,6 +117,7 @@ export const REJECT_COLUMNS: ColumnSpec<Reject>[] = [
   str('raw_record', (r) => r.raw_record, false),
   str('record_key', (r) => r.record_key),
   str('source_file', (r) => r.source_file, false),
+  { name: 'source_line', kind: 'int32', nullable: true, value: (r) => r.source_line ?? null },
   ts('ingested_at', (r) => r.ingested_at),
 ];
 

@@ -72,10 +72,14 @@ export interface Reject {
   /** All reasons, comma separated. */
   reason_codes: string;
   reason_detail: string;
-  /** The record as received, JSON. */
+  /** The record as received: JSON of the parsed record, or the verbatim text of an unparseable one. */
   raw_record: string;
+  /** Natural key of the record (`order_id#line_no`, or the source's own key such as an event id). */
   record_key: string | null;
+  /** Where the record came from: the API URL of its page, or the key of the dropped file. */
   source_file: string;
+  /** 1-based line number in the source file, where the record came from a file. */
+  source_line: number | null;
   ingested_at: string;
 }
 

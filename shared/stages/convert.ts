@@ -1,68 +1,88 @@
 import type { MessageQueue } from '../adapters/message-queue';
 import type { ObjectStore } from '../adapters/object-store';
-import { readParquetFooter, writeParquet } from '../adapters/parquet-file';
+import { ParquetValueError } from '../adapters/parquet-writer';
 import type { Config } from '../config';
-import { CURATED_TABLE, type CuratedTable } from '../constants';
-import { curatedKey, curatedManifestKey } from '../domain/layout';
-import { type CuratedManifest, enrichedManifestSchema, type LoadMessage } from '../domain/manifest';
-import { parseNdjson } from '../domain/ndjson';
+import { CURATED_TABLE } from '../constants';
+import { curatedManifestKey } from '../domain/layout';
+import {
+  type CuratedManifest,
+  type EnrichedManifest,
+  enrichedManifestSchema,
+  type LoadMessage,
+} from '../domain/manifest';
 import type { ObjectRef } from '../domain/s3-notification';
-import { type ColumnSpec, TABLE_COLUMNS } from '../domain/tables';
+import { TABLE_COLUMNS } from '../domain/tables';
 import { ConfigError, ManifestMismatchError } from '../errors';
 import type { Logger } from '../logger';
-import { readListedFile, readManifest, writeListedFile } from './manifest-io';
+import { readManifest } from './manifest-io';
+import { NdjsonLineError, ndjsonBatches } from './ndjson-lines';
+import { verifyStoredParquet } from './parquet-upload';
+import { type PartitionedParquetOptions, PartitionedParquetWriter } from './partitioned-parquet';
 
 export interface ConvertDeps {
   store: ObjectStore;
   queue: MessageQueue;
-  config: Pick<Config, 'curatedBucket' | 'loadQueueUrl' | 'loadMessageGroup'>;
+  config: Pick<Config, 'curatedBucket' | 'loadQueueUrl' | 'loadMessageGroup'> &
+    Partial<Pick<Config, 'parquet'>>;
   log: Logger;
+  /** Memory bounds beyond the configured row group and file sizes (tests make them small). */
+  limits?: Partial<
+    Pick<PartitionedParquetOptions, 'maxBufferedRows' | 'maxOpenFiles' | 'maxRowGroupsPerFile'>
+  >;
 }
 
-type Row = Record<string, unknown>;
+/** Defaults sized for a 1 GB Lambda: see bench/README.md for the measurements behind them. */
+export const CONVERT_DEFAULTS = {
+  rowGroupRows: 32_768,
+  targetFileBytes: 128 * 1024 * 1024,
+  /**
+   * Rows buffered across all partitions, in row groups: one. Rows of many dates interleaved then
+   * make shorter row groups (files ~2 % bigger at 7 dates) rather than more memory.
+   */
+  bufferedRowGroups: 1,
+  /**
+   * Row groups a file holds at most: its footer metadata (~23 KB a row group) stays in memory until
+   * the file is finished. 96 full row groups (~150 MB) pass the target size first; only short row
+   * groups (many dates interleaved) meet this limit.
+   */
+  maxRowGroupsPerFile: 96,
+  /** Open multipart uploads: each may hold a 5 MB part being filled and one in flight. */
+  maxOpenFiles: 8,
+} as const;
+
+const DATE_TEXT = /^\d{4}-\d{2}-\d{2}$/;
+
+type EnrichedFile = EnrichedManifest['files'][number];
 
 /**
- * Convert one enriched batch to Snappy Parquet: order lines partitioned by order date, the
- * dimensions and the rejects one file each. Every file is read back (row count, columns) before
- * the manifest is written; then one message goes to the FIFO load queue (deduplicated by batch id).
+ * Convert one enriched batch to Snappy Parquet, streaming: order lines partitioned by order date
+ * (`curated/order_lines/order_date=D/<batch>-part-N.parquet`), customers, products and rejects one
+ * folder each, files rolled at the target size. Memory is bounded by the row-group buffers, never
+ * the input. Every file is read back (bytes, checksum, footer rows and schema) before the manifest
+ * is written; then one message goes to the FIFO load queue (deduplicated by batch id), unless the
+ * batch held no rows at all: then the manifest lists nothing and no load is queued.
  */
 export async function runConvert(deps: ConvertDeps, enriched: ObjectRef): Promise<CuratedManifest> {
   const manifest = await readManifest(deps.store, enriched.bucket, enriched.key, enrichedManifestSchema);
   const batchId = manifest.batch_id;
   const log = deps.log.child({ source: manifest.source, batchId, key: enriched.key });
   const bucket = deps.config.curatedBucket;
+  const parquet = deps.config.parquet ?? CONVERT_DEFAULTS;
+  const options: PartitionedParquetOptions = {
+    rowGroupRows: parquet.rowGroupRows,
+    targetFileBytes: parquet.targetFileBytes,
+    maxBufferedRows:
+      deps.limits?.maxBufferedRows ?? parquet.rowGroupRows * CONVERT_DEFAULTS.bufferedRowGroups,
+    maxOpenFiles: deps.limits?.maxOpenFiles ?? CONVERT_DEFAULTS.maxOpenFiles,
+    maxRowGroupsPerFile: deps.limits?.maxRowGroupsPerFile ?? CONVERT_DEFAULTS.maxRowGroupsPerFile,
+  };
 
   const files: CuratedManifest['files'] = [];
   const rows: Record<string, number> = {};
   for (const file of manifest.files) {
-    const text = new TextDecoder().decode(await readListedFile(deps.store, enriched.bucket, file));
-    const records = parseRows(text, file.key);
-    if (records.length !== file.rows) {
-      throw new ManifestMismatchError(
-        `${file.key} holds ${records.length} rows, manifest says ${file.rows}`,
-        file.key,
-      );
-    }
-    rows[file.table] = records.length;
-    if (records.length === 0) continue;
-    const columns = TABLE_COLUMNS[file.table] as unknown as ColumnSpec<Row>[];
-    checkRequired(columns, records, file.key);
-    const partitions =
-      file.table === CURATED_TABLE.orderLines
-        ? groupBy(records, (r) => String(r.order_date))
-        : new Map([[undefined, records]]);
-    for (const [orderDate, partRows] of partitions) {
-      const key = curatedKey(file.table, batchId, 0, orderDate);
-      const body = writeParquet(columns, partRows);
-      verify(body, columns, partRows.length, key);
-      const written = await writeListedFile(deps.store, bucket, key, body, 'application/vnd.apache.parquet');
-      files.push({
-        ...written,
-        table: file.table as CuratedTable,
-        rows: partRows.length,
-        ...(orderDate ? { order_date: orderDate } : {}),
-      });
-    }
+    const written = await convertFile(deps, enriched.bucket, file, batchId, options);
+    rows[file.table] = (rows[file.table] ?? 0) + file.rows;
+    files.push(...written);
   }
 
   const curated: CuratedManifest = {
@@ -74,65 +94,99 @@ export async function runConvert(deps: ConvertDeps, enriched: ObjectRef): Promis
   };
   const manifestKey = curatedManifestKey(batchId);
   await deps.store.put(bucket, manifestKey, JSON.stringify(curated, null, 2), 'application/json');
-  log.info('batch converted', { files: files.length, rows });
+  log.info('batch converted', { files: files.length, rows, bytes: files.reduce((n, f) => n + f.bytes, 0) });
 
-  if (files.length > 0) {
-    if (!deps.config.loadQueueUrl) throw new ConfigError('LOAD_QUEUE_URL is required by convert');
-    const message: LoadMessage = { batchId, bucket, manifestKey };
-    await deps.queue.send(deps.config.loadQueueUrl, message, {
-      groupId: deps.config.loadMessageGroup,
-      deduplicationId: batchId,
-    });
-    log.info('load message sent', { manifestKey });
+  if (files.length === 0) {
+    log.info('batch is empty; no load queued');
+    return curated;
   }
+  if (!deps.config.loadQueueUrl) throw new ConfigError('LOAD_QUEUE_URL is required by convert');
+  const message: LoadMessage = { batchId, bucket, manifestKey };
+  await deps.queue.send(deps.config.loadQueueUrl, message, {
+    groupId: deps.config.loadMessageGroup,
+    deduplicationId: batchId,
+  });
+  log.info('load message sent', { manifestKey });
   return curated;
 }
 
-function parseRows(text: string, key: string): Row[] {
+/**
+ * Stream one enriched NDJSON file into Parquet. The input is checked against its manifest entry
+ * (checksum and row count) as it is read; a file that fails leaves no manifest behind it.
+ */
+async function convertFile(
+  deps: ConvertDeps,
+  sourceBucket: string,
+  file: EnrichedFile,
+  batchId: string,
+  options: PartitionedParquetOptions,
+): Promise<CuratedManifest['files']> {
+  const columns = TABLE_COLUMNS[file.table];
+  const bucket = deps.config.curatedBucket;
+  const partitioned = file.table === CURATED_TABLE.orderLines;
+  const out = new PartitionedParquetWriter(
+    deps.store,
+    bucket,
+    file.table,
+    batchId,
+    columns,
+    options,
+    (written) => verifyStoredParquet(deps.store, bucket, written, columns),
+  );
+  const reader = ndjsonBatches(await deps.store.getStream(sourceBucket, file.key));
+  let line = 0;
   try {
-    return parseNdjson(text).map((row) => {
-      if (typeof row !== 'object' || row === null || Array.isArray(row))
-        throw new SyntaxError('a line is not an object');
-      return row as Row;
-    });
-  } catch (error) {
-    throw new ManifestMismatchError(`${key}: ${(error as Error).message}`, key, { cause: error });
-  }
-}
-
-function checkRequired(columns: ColumnSpec<Row>[], records: Row[], key: string): void {
-  records.forEach((row, index) => {
-    for (const column of columns) {
-      const value = column.value(row);
-      if (value === undefined || (value === null && !column.nullable)) {
-        throw new ManifestMismatchError(
-          `${key}: row ${index + 1} has no value for column ${column.name}`,
-          key,
-        );
+    for await (const batch of reader.batches) {
+      for (const row of batch) {
+        line += 1;
+        if (typeof row !== 'object' || row === null || Array.isArray(row))
+          throw new ManifestMismatchError(`${file.key}: row ${line} is not an object`, file.key);
+        await out.add(partitioned ? orderDateOf(row, file.key, line) : undefined, row);
       }
     }
-  });
-}
-
-function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
+    const read = reader.summary();
+    if (read.sha256 !== file.sha256)
+      throw new ManifestMismatchError(
+        `s3://${sourceBucket}/${file.key} does not match its manifest checksum`,
+        file.key,
+      );
+    if (read.records !== file.rows)
+      throw new ManifestMismatchError(
+        `${file.key} holds ${read.records} rows, manifest says ${file.rows}`,
+        file.key,
+      );
+    const written = await out.finish();
+    return written.map(({ key, bytes, sha256, rows, partition }) => ({
+      key,
+      bytes,
+      sha256,
+      table: file.table,
+      rows,
+      ...(partition ? { order_date: partition } : {}),
+    }));
+  } catch (error) {
+    const failure = describe(error, file.key, line);
+    out.abort(failure);
+    throw failure;
   }
-  return new Map([...groups].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** Read the footer back: the file must hold the rows and columns we meant to write. */
-function verify(body: Uint8Array, columns: ColumnSpec<Row>[], rowCount: number, key: string): void {
-  const footer = readParquetFooter(body);
-  const expected = columns.map((c) => c.name);
-  if (footer.rows !== rowCount || footer.columns.join(',') !== expected.join(',')) {
+/** The partition of an order line: its order date, checked before it becomes part of a key. */
+function orderDateOf(row: object, key: string, line: number): string {
+  const value = (row as { order_date?: unknown }).order_date;
+  if (typeof value !== 'string' || !DATE_TEXT.test(value))
     throw new ManifestMismatchError(
-      `${key}: written file reads back as ${footer.rows} rows [${footer.columns}]`,
+      `${key}: row ${line} has no valid order_date (${JSON.stringify(value)})`,
       key,
     );
-  }
+  return value;
+}
+
+/** Input problems become ManifestMismatchErrors naming the file and row; others pass through. */
+function describe(error: unknown, key: string, line: number): Error {
+  if (error instanceof ParquetValueError)
+    return new ManifestMismatchError(`${key}: row ${line}: ${error.message}`, key, { cause: error });
+  if (error instanceof NdjsonLineError)
+    return new ManifestMismatchError(`${key}: ${error.message}`, key, { cause: error });
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -16,7 +16,10 @@ import type { Logger } from '../logger';
 
 export interface IngestDeps {
   store: ObjectStore;
-  config: Pick<Config, 'rawBucket' | 'pageSize' | 'sources'>;
+  /** `sources`: base URL by source name (the config's, or a subset of it in tests). */
+  config: Pick<Config, 'rawBucket' | 'pageSize'> & {
+    sources: Readonly<Record<string, { baseUrl: string } | undefined>>;
+  };
   /** GET a JSON document (with timeouts and retries). */
   getJson: (url: string) => Promise<unknown>;
   log: Logger;
@@ -38,8 +41,9 @@ const ENTITIES: Entity[] = ['customers', 'products', 'orders'];
  */
 export async function runIngest(deps: IngestDeps, request: IngestRequest): Promise<RawManifest> {
   const source = sourceNamed(request.source);
-  const baseUrl = (deps.config.sources as Record<string, { baseUrl: string } | undefined>)[request.source]
-    ?.baseUrl;
+  const baseUrl = Object.hasOwn(deps.config.sources, request.source)
+    ? deps.config.sources[request.source]?.baseUrl
+    : undefined;
   if (!source || !baseUrl) throw new ConfigError(`unknown or unconfigured source "${request.source}"`);
   const runId = runIdFromTime(request.scheduledTime);
   const ingestDate = utcDate(request.scheduledTime);
@@ -89,7 +93,10 @@ export async function runIngest(deps: IngestDeps, request: IngestRequest): Promi
   return manifest;
 }
 
-/** The pages of one entity, checked for shape and for DummyJSON paging consistency. */
+/**
+ * The pages of one entity, checked for shape, for DummyJSON paging consistency (skip, count and
+ * total as requested) and for overlap (a record id seen on an earlier page of the run).
+ */
 async function* fetchPages(
   source: SourceDefinition,
   baseUrl: string,
@@ -106,6 +113,7 @@ async function* fetchPages(
   const limit = deps.config.pageSize;
   let skip = 0;
   let expectedTotal: number | undefined;
+  const seenIds = new Set<string>();
   for (;;) {
     const url = `${baseUrl}${path}?limit=${limit}&skip=${skip}`;
     const body = await deps.getJson(url);
@@ -119,10 +127,32 @@ async function* fetchPages(
         url,
       );
     }
+    checkNoOverlap(page.records, seenIds, url);
     if (page.records.length > 0 || skip === 0) yield { url, body, records: page.records.length };
     skip += page.records.length;
     if (skip >= total || page.records.length === 0) return;
   }
+}
+
+/**
+ * Throws when a record id of this page was on an earlier page of the entity: the source overlapped
+ * its pages (repeats within one page are left to enrich's duplicate rule).
+ */
+function checkNoOverlap(records: readonly unknown[], earlier: Set<string>, url: string): void {
+  const ids: string[] = [];
+  for (const record of records) {
+    const id = (record as { id?: unknown } | null)?.id;
+    if (typeof id !== 'number' && typeof id !== 'string') continue;
+    const key = `${typeof id}:${id}`;
+    if (earlier.has(key)) {
+      throw new SourceSchemaError(
+        `${url}: overlapping page: record id ${JSON.stringify(id)} was on an earlier page`,
+        url,
+      );
+    }
+    ids.push(key);
+  }
+  for (const id of ids) earlier.add(id);
 }
 
 function recordsOf(source: SourceDefinition, entity: Entity, body: unknown, url: string) {

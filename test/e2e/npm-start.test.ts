@@ -9,6 +9,7 @@ import { expectedTotals, findAnomalies, generateShop } from '../../local/generat
 import type { RunSummary } from '../../local/summary';
 import { ANALYTICS_VIEWS } from '../../shared/constants';
 import { formatCents } from '../../shared/domain/money';
+import { API_SOURCE_NAMES } from '../../shared/domain/sources';
 
 const root = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
@@ -38,12 +39,14 @@ describe('npm start (the whole pipeline on the embedded stack)', () => {
   });
 
   it('prints a JSON summary whose money equals the sums computed from the generator', async () => {
-    // Prepare: the reference totals, computed from the same seeded shop the embedded API serves
+    // Prepare: the reference totals, computed from the same seeded shop the embedded API serves;
+    // by default every API source (DummyJSON and FakeStore shapes of that shop) is ingested once.
     const shop = generateShop({ seed: 42, carts: 120 });
+    const sources = API_SOURCE_NAMES.length;
     const expected = expectedTotals(shop);
     const anomalies = findAnomalies(shop);
     const byReason: Record<string, number> = {};
-    for (const a of anomalies) byReason[a.reason] = (byReason[a.reason] ?? 0) + 1;
+    for (const a of anomalies) byReason[a.reason] = (byReason[a.reason] ?? 0) + sources;
 
     // Act
     const result = await npmStart([
@@ -60,10 +63,11 @@ describe('npm start (the whole pipeline on the embedded stack)', () => {
     expect(result.stderr).not.toMatch(/pipeline run failed/);
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout) as RunSummary;
-    expect(summary.orders).toBe(expected.orders);
-    expect(summary.orderLines).toBe(expected.validLines);
-    expect(summary.revenue.toFixed(2)).toBe(formatCents(expected.revenueCents));
-    expect(summary.rejected).toBe(anomalies.length);
+    expect(summary.batches).toHaveLength(sources);
+    expect(summary.orders).toBe(expected.orders * sources);
+    expect(summary.orderLines).toBe(expected.validLines * sources);
+    expect(summary.revenue.toFixed(2)).toBe(formatCents(expected.revenueCents * sources));
+    expect(summary.rejected).toBe(anomalies.length * sources);
     expect(summary.rejectsByReason).toEqual(byReason);
     expect(summary.duplicates).toBe(0);
     expect(Math.round(summary.profit * 100)).toBe(

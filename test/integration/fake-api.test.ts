@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeApi, startFakeApi } from '../../local/fake-api';
-import { type Cart, generateShop } from '../../local/generator';
+import { type Cart, type FakeStoreCart, generateShop, toFakeStore } from '../../local/generator';
 
 interface CartPage {
   carts: Cart[];
@@ -159,5 +159,121 @@ describe('the fake shop API with injected faults', () => {
     await expect(startFakeApi({ shop: generateShop({ carts: 1 }), host: '0.0.0.0' })).rejects.toThrow(
       /loopback/,
     );
+  });
+});
+
+describe('the fake shop API in the FakeStore dialect', () => {
+  const shop = generateShop({ seed: 13, users: 8, products: 6, carts: 40 });
+  let api: FakeApi;
+
+  beforeAll(async () => {
+    api = await startFakeApi({ shop });
+  });
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it.each(['users', 'products', 'carts'] as const)(
+    'answers /fakestore/%s with one array of everything',
+    async (entity) => {
+      // Act
+      const res = await fetch(`${api.baseUrl}/fakestore/${entity}`);
+      const body = (await res.json()) as unknown[];
+      // Assess
+      expect(res.status).toBe(200);
+      expect(body).toEqual(toFakeStore(shop)[entity]);
+      expect(body).toHaveLength(shop[entity].length);
+    },
+  );
+
+  it('serves carts with a date, a user id and lines without prices', async () => {
+    // Act
+    const carts = (await (await fetch(`${api.baseUrl}/fakestore/carts`)).json()) as FakeStoreCart[];
+    // Assess
+    expect(carts[0]).toEqual({
+      id: 1,
+      userId: shop.carts[0]!.userId,
+      date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z$/),
+      products: shop.carts[0]!.products.map((l) => ({ productId: l.id, quantity: l.quantity })),
+      __v: 0,
+    });
+  });
+
+  it('keeps the first N items for ?limit=N and answers one item by id', async () => {
+    // Act
+    const some = (await (await fetch(`${api.baseUrl}/fakestore/products?limit=2`)).json()) as unknown[];
+    const one = await fetch(`${api.baseUrl}/fakestore/users/3`);
+    const none = await fetch(`${api.baseUrl}/fakestore/users/999`);
+    // Assess
+    expect(some).toEqual(toFakeStore(shop).products.slice(0, 2));
+    expect(((await one.json()) as { id: number }).id).toBe(3);
+    expect(none.status).toBe(404);
+  });
+});
+
+describe('the fake shop API with a fault sequence', () => {
+  it('answers each request with its step of the sequence, then normally', async () => {
+    // Prepare
+    const api = await startFakeApi({
+      shop: generateShop({ carts: 3 }),
+      faults: {
+        sequence: [{ status: 429, retryAfter: '2' }, { status: 500 }, 'truncate', 'ok', { status: 503 }],
+      },
+    });
+
+    try {
+      // Act
+      const replies: { status: number; retryAfter: string | null; text: string }[] = [];
+      for (let i = 0; i < 6; i++) {
+        const res = await fetch(`${api.baseUrl}/carts`);
+        replies.push({
+          status: res.status,
+          retryAfter: res.headers.get('retry-after'),
+          text: await res.text(),
+        });
+      }
+
+      // Assess
+      expect(replies.map((r) => [r.status, r.retryAfter])).toEqual([
+        [429, '2'],
+        [500, null],
+        [200, null],
+        [200, null],
+        [503, '0'],
+        [200, null],
+      ]);
+      expect(() => JSON.parse(replies[2]!.text)).toThrow();
+      expect(replies[2]!.text).toBe(replies[3]!.text.slice(0, Math.floor(replies[3]!.text.length / 2)));
+      expect(JSON.parse(replies[5]!.text)).toEqual(JSON.parse(replies[3]!.text));
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('stalls a request past a client timeout, answers the next one at once, and still closes promptly', async () => {
+    // Prepare
+    const api = await startFakeApi({
+      shop: generateShop({ carts: 1 }),
+      faults: { sequence: [{ stallMs: 5_000 }] },
+    });
+
+    try {
+      // Act
+      const stalled = await fetch(`${api.baseUrl}/users/1`, { signal: AbortSignal.timeout(100) }).then(
+        () => 'answered',
+        (error: Error) => error.name,
+      );
+      const next = await fetch(`${api.baseUrl}/users/1`);
+      const closing = performance.now();
+      await api.close();
+
+      // Assess
+      expect(stalled).toBe('TimeoutError');
+      expect(next.status).toBe(200);
+      expect(performance.now() - closing).toBeLessThan(1000);
+    } finally {
+      await api.close().catch(() => undefined);
+    }
   });
 });

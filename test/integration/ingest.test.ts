@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeApi, startFakeApi } from '../../local/fake-api';
-import { generateShop, type Shop } from '../../local/generator';
+import { type FakeApi, type FaultStep, startFakeApi } from '../../local/fake-api';
+import { generateShop, type Shop, toFakeStore } from '../../local/generator';
 import { type S3Server, s3ClientConfig, startS3Server } from '../../local/s3-server';
 import { getJson, type HttpOptions } from '../../shared/adapters/http-client';
 import { getText, type ObjectStore, S3ObjectStore } from '../../shared/adapters/object-store';
@@ -102,12 +102,16 @@ describe('runIngest against the fake API and s3rver', () => {
   let api: FakeApi;
 
   /** Ingest dependencies pointing at a base URL, with a store that records its puts. */
-  const depsFor = (baseUrl: string) => {
+  const depsFor = (baseUrl: string, http: HttpOptions = HTTP) => {
     const recording = new RecordingStore(store);
     const deps: IngestDeps = {
       store: recording,
-      config: { rawBucket: BUCKET, pageSize: PAGE_SIZE, sources: { dummyjson: { baseUrl } } },
-      getJson: (url) => getJson(url, HTTP),
+      config: {
+        rawBucket: BUCKET,
+        pageSize: PAGE_SIZE,
+        sources: { dummyjson: { baseUrl }, fakestore: { baseUrl: `${baseUrl}/fakestore` } },
+      },
+      getJson: (url) => getJson(url, http),
       log: createLogger('silent'),
       now: () => new Date('2026-11-26T03:00:05.000Z'),
     };
@@ -343,5 +347,178 @@ describe('runIngest against the fake API and s3rver', () => {
     } finally {
       await broken.close();
     }
+  });
+
+  it('writes one page per entity of a FakeStore run, each the whole list', async () => {
+    // Prepare
+    const { deps } = depsFor(api.baseUrl);
+    const prefix = 'raw/source=fakestore/ingest_date=2026-11-26/run_id=20261126T060000Z/';
+
+    // Act
+    const manifest = await runIngest(deps, {
+      source: 'fakestore',
+      scheduledTime: new Date('2026-11-26T06:00:00Z'),
+    });
+
+    // Assess
+    expect(manifest.totals).toEqual({ customers: 12, products: 7, orders: 25 });
+    expect(manifest.files.map((f) => [f.key, f.url, f.records])).toEqual([
+      [`${prefix}customers/part-00001.json`, `${api.baseUrl}/fakestore/users`, 12],
+      [`${prefix}products/part-00001.json`, `${api.baseUrl}/fakestore/products`, 7],
+      [`${prefix}orders/part-00001.json`, `${api.baseUrl}/fakestore/carts`, 25],
+    ]);
+    const carts = JSON.parse(await getText(store, BUCKET, `${prefix}orders/part-00001.json`)) as unknown;
+    expect(carts).toEqual(toFakeStore(shop).carts);
+    expect((await store.list(BUCKET, prefix)).map((o) => o.key)).toContain(`${prefix}_manifest.json`);
+  });
+
+  it.each<{ name: string; step: FaultStep; day: string; wait?: number }>([
+    {
+      name: 'a 429 with Retry-After, waiting what it asks',
+      step: { status: 429, retryAfter: '3' },
+      day: '11',
+      wait: 3_000,
+    },
+    { name: 'a 500', step: { status: 500 }, day: '12' },
+    { name: 'a 503 without Retry-After', step: { status: 503, retryAfter: undefined }, day: '13' },
+    { name: 'a request that times out', step: { stallMs: 10_000 }, day: '14' },
+    { name: 'a truncated JSON body', step: 'truncate', day: '15' },
+  ])('retries $name from the fake API and completes the run', async ({ step, day, wait }) => {
+    // Prepare: the first two requests of the run fault; waits are recorded, not slept
+    const faulty = await startFakeApi({ shop, faults: { sequence: [step, step] } });
+    const waits: number[] = [];
+    const http: HttpOptions = {
+      ...HTTP,
+      timeoutMs: 250,
+      maxBackoffMs: 5_000,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    };
+    const { deps } = depsFor(faulty.baseUrl, http);
+
+    try {
+      // Act
+      const manifest = await runIngest(deps, {
+        source: 'dummyjson',
+        scheduledTime: new Date(`2026-12-${day}T03:00:00Z`),
+      });
+
+      // Assess
+      expect(manifest.totals).toEqual({ customers: 12, products: 7, orders: 25 });
+      expect(faulty.requests.slice(0, 4)).toEqual([
+        '/users?limit=10&skip=0',
+        '/users?limit=10&skip=0',
+        '/users?limit=10&skip=0',
+        '/users?limit=10&skip=10',
+      ]);
+      expect(waits).toHaveLength(2);
+      if (wait !== undefined) expect(waits).toEqual([wait, wait]);
+      else for (const ms of waits) expect(ms).toBeLessThanOrEqual(HTTP.backoffMs * 2);
+    } finally {
+      await faulty.close();
+    }
+  });
+
+  it('gives up after the attempt cap on a fault that persists, naming the URL, with no manifest', async () => {
+    // Prepare
+    const faulty = await startFakeApi({
+      shop,
+      faults: { sequence: ['ok', 'truncate', 'truncate', 'truncate'] },
+    });
+    const { deps } = depsFor(faulty.baseUrl);
+    const prefix = 'raw/source=dummyjson/ingest_date=2026-12-16/run_id=20261216T030000Z/';
+
+    try {
+      // Act
+      const error = await runIngest(deps, {
+        source: 'dummyjson',
+        scheduledTime: new Date('2026-12-16T03:00:00Z'),
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      // Assess
+      expect(error).toBeInstanceOf(SourceHttpError);
+      expect((error as Error).message).toContain(`${faulty.baseUrl}/users?limit=10&skip=10`);
+      expect((error as Error).message).toMatch(/not JSON \(truncated\?\).*after 3 attempts/);
+      await expectNoManifest(prefix);
+    } finally {
+      await faulty.close();
+    }
+  });
+
+  it('rejects a page that repeats records of an earlier page, with no manifest', async () => {
+    // Prepare: page 2 of users holds users 9 and 10 again, with a plausible skip and count
+    const scripted = await startScriptedApi(shop, (req, honest) =>
+      req.entity === 'users' && req.skip === 10
+        ? { status: 200, body: { ...honest, users: shop.users.slice(8, 10) } }
+        : { status: 200, body: honest },
+    );
+    const { deps } = depsFor(scripted.baseUrl);
+
+    try {
+      // Act
+      const error = await runIngest(deps, {
+        source: 'dummyjson',
+        scheduledTime: new Date('2026-12-17T03:00:00Z'),
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      // Assess
+      expect(error).toBeInstanceOf(SourceSchemaError);
+      expect((error as SourceSchemaError).url).toBe(`${scripted.baseUrl}/users?limit=10&skip=10`);
+      expect((error as Error).message).toMatch(/overlapping page: record id 9/);
+      await expectNoManifest('raw/source=dummyjson/ingest_date=2026-12-17/run_id=20261217T030000Z/');
+    } finally {
+      await scripted.close();
+    }
+  });
+
+  it.each([
+    { name: 'an object instead of a list', body: { users: [] } },
+    { name: 'a list of strings', body: ['a', 'b'] },
+  ])('rejects a FakeStore response that is $name, naming the URL, with no manifest', async ({ body }) => {
+    // Prepare
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { deps } = depsFor(baseUrl);
+
+    try {
+      // Act
+      const error = await runIngest(deps, {
+        source: 'fakestore',
+        scheduledTime: new Date('2026-12-18T03:00:00Z'),
+      }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+
+      // Assess
+      expect(error).toBeInstanceOf(SourceSchemaError);
+      expect((error as Error).message).toContain(
+        `${baseUrl}/fakestore/users: response is not a fakestore customers page`,
+      );
+      await expectNoManifest('raw/source=fakestore/ingest_date=2026-12-18/run_id=20261218T030000Z/');
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('refuses a source that has no base URL configured', async () => {
+    // Prepare
+    const { deps } = depsFor(api.baseUrl);
+    // Act + Assess
+    await expect(
+      runIngest(deps, { source: 'files', scheduledTime: new Date('2026-12-19T03:00:00Z') }),
+    ).rejects.toThrow(/unknown or unconfigured source "files"/);
   });
 });

@@ -82,6 +82,59 @@ describe('enrichBatch', () => {
       fields: { order_ts: '2026-02-30T10:00:00Z' },
       reason: REASON.invalidTimestamp,
     },
+    {
+      name: 'rejects a line without an order id at all',
+      fields: { order_id: null },
+      reason: REASON.missingOrderId,
+    },
+    {
+      name: 'rejects a timestamp in month 13',
+      fields: { order_ts: '2026-13-01T00:00:00Z' },
+      reason: REASON.invalidTimestamp,
+    },
+    {
+      name: 'rejects a timestamp more than a day after ingestion',
+      fields: { order_ts: '2026-11-28T00:00:00Z' },
+      reason: REASON.invalidTimestamp,
+    },
+    {
+      name: 'rejects an unparseable timestamp',
+      fields: { order_ts: 'last tuesday' },
+      reason: REASON.invalidTimestamp,
+    },
+    { name: 'rejects a non-numeric quantity', fields: { quantity: 'two' }, reason: REASON.invalidQuantity },
+    { name: 'rejects a negative quantity', fields: { quantity: -2 }, reason: REASON.invalidQuantity },
+    { name: 'rejects a missing quantity', fields: { quantity: '  ' }, reason: REASON.invalidQuantity },
+    {
+      name: 'rejects a price that is not a number',
+      fields: { unit_price: 'ten' },
+      reason: REASON.invalidPrice,
+    },
+    {
+      name: 'rejects a stated total more than a cent from quantity x price',
+      fields: { quantity: 2, unit_price: 10, stated_total: '20.02' },
+      reason: REASON.totalMismatch,
+    },
+    {
+      name: 'rejects a stated total that is not an amount',
+      fields: { stated_total: 'twenty' },
+      reason: REASON.invalidTotal,
+    },
+    {
+      name: 'rejects a discount amount above the revenue',
+      fields: { quantity: 2, unit_price: 10, discount_amount: '20.01' },
+      reason: REASON.invalidDiscount,
+    },
+    {
+      name: 'rejects a line of a customer without an id',
+      fields: { customer_id: '' },
+      reason: REASON.unknownCustomer,
+    },
+    {
+      name: 'rejects a line whose line number is not a positive integer',
+      fields: { line_no: 0 },
+      reason: REASON.invalidRecord,
+    },
   ])('$name', ({ fields, reason }) => {
     // Act
     const result = run([line(fields)]);
@@ -145,6 +198,160 @@ describe('enrichBatch', () => {
       ['customer', REASON.missingCustomerId],
       ['order_line', REASON.unknownCustomer],
     ]);
+  });
+
+  it.each([
+    { name: 'accepts a stated total equal to quantity x price', fields: { stated_total: 20 } },
+    { name: 'accepts a stated total one cent off', fields: { stated_total: '19.99' } },
+    { name: 'accepts a stated total after discount', fields: { discount_pct: 10, stated_total: '18.00' } },
+    {
+      name: 'accepts a timestamp exactly a day after ingestion',
+      fields: { order_ts: '2026-11-27T03:00:05Z' },
+    },
+    { name: 'accepts a quantity given as text', fields: { quantity: ' 2 ' } },
+  ])('$name', ({ fields }) => {
+    // Act
+    const result = run([line(fields)]);
+    // Assess
+    expect(result.rejects).toEqual([]);
+    expect(result.orderLines).toHaveLength(1);
+  });
+
+  it('writes a reject with its reasons, the raw record as received, file, line number, batch and time', () => {
+    // Prepare
+    const bad = line({ quantity: 0, source_line: 17 });
+    bad.record.raw = { cartId: 1, line: { id: 1, quantity: 0, note: ' kept as is ' } };
+    // Act
+    const result = run([bad]);
+    // Assess
+    expect(result.rejects).toEqual([
+      {
+        source: 'dummyjson',
+        batch_id: 'dummyjson-20261126T030000Z',
+        record_type: 'order_line',
+        reason_code: REASON.invalidQuantity,
+        reason_codes: REASON.invalidQuantity,
+        reason_detail: 'quantity 0 is not a positive integer',
+        raw_record: '{"cartId":1,"line":{"id":1,"quantity":0,"note":" kept as is "}}',
+        record_key: '1#1',
+        source_file: 's3://raw/carts.json',
+        source_line: 17,
+        ingested_at: INGESTED_AT,
+      },
+    ]);
+  });
+
+  it('rejects an unparseable record with its raw text verbatim and its line number', () => {
+    // Prepare
+    const rawText = '{"event_id": "e-9", "quantity": 2,,}';
+    const unparseable = line({
+      unparseable: { raw_text: rawText, error: 'Unexpected token , at 33' },
+      source_line: 4,
+    });
+    // Act
+    const result = run([unparseable, line()]);
+    // Assess
+    expect(result.rejects).toHaveLength(1);
+    expect(result.rejects[0]).toMatchObject({
+      reason_code: REASON.unparseable,
+      reason_detail: 'Unexpected token , at 33',
+      raw_record: rawText,
+      record_key: null,
+      source_line: 4,
+    });
+    expect(result.conservation).toEqual({ rows_in: 2, clean: 1, rejected: 1, duplicates: 0 });
+  });
+
+  it('normalises nulls, blanks and padding before the rules run', () => {
+    // Act
+    const result = run([
+      line({ order_id: ' 1 ', status: '   ', channel: '', payment_method: ' card ', quantity: '3' }),
+    ]);
+    // Assess
+    expect(result.orderLines[0]).toMatchObject({
+      order_id: '1',
+      status: 'completed',
+      channel: null,
+      payment_method: 'card',
+      quantity: 3,
+    });
+  });
+
+  it('carries channel and payment method where the source has them', () => {
+    // Act
+    const result = run([line({ channel: 'Email', payment_method: 'paypal' })]);
+    // Assess
+    expect(result.orderLines[0]).toMatchObject({ channel: 'Email', payment_method: 'paypal' });
+  });
+
+  it("prices a line without a price of its own at its product's price", () => {
+    // Act
+    const result = run([line({ unit_price: undefined, quantity: 3 })], { products: [product(1, '12.50')] });
+    // Assess
+    expect(result.orderLines[0]).toMatchObject({ unit_price_cents: 1250, revenue_cents: 3750 });
+  });
+
+  it('rejects a line without a price and without a known product as an unknown product only', () => {
+    // Act
+    const result = run([line({ unit_price: null, product_id: 77 })]);
+    // Assess
+    expect(result.rejects[0]?.reason_codes).toBe(REASON.unknownProduct);
+  });
+
+  it('keeps a discount stated as an amount exact to the cent', () => {
+    // Act
+    const result = run([
+      line({ quantity: 3, unit_price: '3.33', discount_amount: '1.01', stated_total: '8.98' }),
+    ]);
+    // Assess
+    expect(result.orderLines[0]).toMatchObject({
+      revenue_cents: 999,
+      discount_cents: 101,
+      net_revenue_cents: 898,
+      discount_bp: 1011,
+    });
+  });
+
+  it('deduplicates on the natural key when the source has one: the first wins', () => {
+    // Act
+    const result = run([
+      line({ natural_key: 'ev-1', order_id: 'o-1', quantity: 1 }),
+      line({ natural_key: 'ev-1', order_id: 'o-1', quantity: 5 }),
+      line({ natural_key: 'ev-2', order_id: 'o-2' }),
+    ]);
+    // Assess
+    expect(result.orderLines.map((l) => [l.order_id, l.quantity])).toEqual([
+      ['o-1', 1],
+      ['o-2', 2],
+    ]);
+    expect(result.rejects).toMatchObject([{ reason_code: REASON.duplicate, record_key: 'ev-1' }]);
+    expect(result.conservation).toEqual({ rows_in: 3, clean: 2, rejected: 0, duplicates: 1 });
+  });
+
+  it('counts two events that claim the same order line as a duplicate, so the fact key stays unique', () => {
+    // Act
+    const result = run([line({ natural_key: 'ev-1' }), line({ natural_key: 'ev-2' })]);
+    // Assess
+    expect(result.orderLines).toHaveLength(1);
+    expect(result.rejects[0]).toMatchObject({ reason_code: REASON.duplicate, record_key: 'ev-2' });
+    expect(result.rejects[0]?.reason_detail).toContain('order line 1#1');
+  });
+
+  it('counts a repeat of a rejected line as a duplicate: the first one wins even when it is invalid', () => {
+    // Act
+    const result = run([line({ quantity: 0 }), line()]);
+    // Assess
+    expect(result.rejects.map((r) => r.reason_code)).toEqual([REASON.invalidQuantity, REASON.duplicate]);
+    expect(result.conservation).toEqual({ rows_in: 2, clean: 0, rejected: 1, duplicates: 1 });
+  });
+
+  it.each([
+    { counts: { rows_in: 5, clean: 3, rejected: 1, duplicates: 1 }, holds: true },
+    { counts: { rows_in: 0, clean: 0, rejected: 0, duplicates: 0 }, holds: true },
+    { counts: { rows_in: 5, clean: 3, rejected: 1, duplicates: 0 }, holds: false },
+    { counts: { rows_in: 4, clean: 3, rejected: 1, duplicates: 1 }, holds: false },
+  ])('says conservation holds is $holds for $counts', ({ counts, holds }) => {
+    expect(conserves(counts)).toBe(holds);
   });
 
   it('conserves rows for any mix of valid and invalid lines', () => {

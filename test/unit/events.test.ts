@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { SQSEvent } from 'aws-lambda';
@@ -50,6 +51,27 @@ const CONTRACT: Record<string, (event: unknown) => Promise<void>> = {
       source: 'dummyjson',
       scheduledTime: new Date('2026-11-26T03:00:00Z'),
     });
+  },
+  'ingest-schedule-fakestore.json': async (event) => {
+    expect(parseIngestEvent(event, 'dummyjson')).toEqual({
+      source: 'fakestore',
+      scheduledTime: new Date('2026-11-26T03:00:00Z'),
+    });
+  },
+  'landing-sqs.json': async (event) => {
+    const refs = await parseSqsSample(event, parseS3Notification);
+    expect(refs).toEqual([
+      {
+        bucket: 'shop-pipeline-raw-local',
+        key: 'landing/sales-2026-11-26.jsonl',
+        size: 1222,
+        eTag: 'a0c8be33020f77c705577ca26439f266',
+      },
+    ]);
+    // The object it announces is the sample file beside it: same size and ETag (MD5 of a single PUT).
+    const file = readFileSync(`${EVENTS_DIR}landing/sales-2026-11-26.jsonl`);
+    expect(file.byteLength).toBe(refs[0]?.size);
+    expect(createHash('md5').update(file).digest('hex')).toBe(refs[0]?.eTag);
   },
   'scheduled-event.json': async (event) => {
     expect(parseIngestEvent(event, 'dummyjson')).toEqual({

@@ -1,12 +1,21 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeDrop } from '../../local/drop-writer';
 import {
   type Cart,
   type CartLine,
   type ExpectedTotals,
   expectedTotals,
+  FAKESTORE_DATES_FROM,
   findAnomalies,
+  generateDrop,
   generateShop,
+  INVALID_KINDS,
+  type InvalidKind,
   type Shop,
+  toFakeStore,
   UNKNOWN_PRODUCT_ID,
   UNKNOWN_USER_ID,
 } from '../../local/generator';
@@ -247,5 +256,199 @@ describe('expectedTotals', () => {
     expect(totals.validLines).toBe(allLines - findAnomalies(shop).length);
     expect(Number.isInteger(totals.revenueCents)).toBe(true);
     expect(totals.orders).toBeLessThan(shop.carts.length);
+  });
+});
+
+describe('toFakeStore', () => {
+  it('serves the same users, products and cart lines in FakeStore shapes, with deterministic dates', () => {
+    // Prepare
+    const shop = generateShop({ seed: 9, users: 5, products: 6, carts: 12 });
+    // Act
+    const view = toFakeStore(shop);
+    // Assess
+    expect(view.users.map((u) => [u.id, u.name.firstname, u.address.city])).toEqual(
+      shop.users.map((u) => [u.id, u.firstName, u.address.city]),
+    );
+    expect(view.products.map((p) => [p.id, p.price, p.category])).toEqual(
+      shop.products.map((p) => [p.id, p.price, p.category]),
+    );
+    expect(view.carts.map((c) => [c.id, c.userId, c.products])).toEqual(
+      shop.carts.map((c) => [
+        c.id,
+        c.userId,
+        c.products.map((l) => ({ productId: l.id, quantity: l.quantity })),
+      ]),
+    );
+    for (const cart of view.carts) {
+      const time = Date.parse(cart.date);
+      expect(time).toBeGreaterThanOrEqual(FAKESTORE_DATES_FROM);
+      expect(time).toBeLessThan(FAKESTORE_DATES_FROM + 30 * 86_400_000);
+    }
+    expect(toFakeStore(shop)).toEqual(view);
+  });
+});
+
+describe('generateDrop', () => {
+  it('writes the same bytes for the same options and different ones for another seed', () => {
+    // Act
+    const a = generateDrop({ seed: 5, orders: 50 });
+    const b = generateDrop({ seed: 5, orders: 50 });
+    const c = generateDrop({ seed: 6, orders: 50 });
+    // Assess
+    expect(a).toEqual(b);
+    expect(c.files['sales.jsonl']).not.toBe(a.files['sales.jsonl']);
+  });
+
+  it("writes the contract's four files, their records split as reported", () => {
+    // Act
+    const { files, report } = generateDrop({ seed: 1, customers: 7, products: 5, orders: 21 });
+    // Assess
+    expect(Object.keys(files).sort()).toEqual(['customers.csv', 'products.csv', 'sales.json', 'sales.jsonl']);
+    expect(files['customers.csv']?.split('\n')[0]).toBe(
+      'customer_id,first_name,last_name,email,city,state,country,postal_code',
+    );
+    expect(files['products.csv']?.split('\n')[0]).toBe('product_id,title,category,brand,unit_price,cost');
+    expect(report.files).toEqual({
+      'customers.csv': 7,
+      'products.csv': 5,
+      'sales.json': 10,
+      'sales.jsonl': 11,
+    });
+    expect(JSON.parse(files['sales.json']!)).toHaveLength(10);
+    expect(files['sales.jsonl']?.trimEnd().split('\n')).toHaveLength(11);
+  });
+
+  it.each([0, 0.05, 0.1, 0.37, 1])(
+    'makes round(n x %s) events of each file invalid and counts them all',
+    (rate) => {
+      // Act
+      const { report } = generateDrop({ seed: 2, orders: 300, invalidRate: rate });
+      // Assess
+      expect(report.invalid).toBe(Math.round(150 * rate) * 2);
+      expect(report.valid + report.invalid).toBe(300);
+      expect(report.events).toBe(300);
+      expect(report.rejected + report.duplicates).toBe(report.invalid);
+      const byKind = Object.values(report.invalidByKind).reduce((n, k) => n + (k ?? 0), 0);
+      expect(byKind).toBe(report.invalid);
+      const byReason = Object.values(report.rejectsByReason).reduce((n, k) => n + (k ?? 0), 0);
+      expect(byReason).toBe(report.rejected);
+    },
+  );
+
+  it("makes every invalid kind at an equal share, each event invalid in its kind's way", () => {
+    // Prepare
+    const { files, report } = generateDrop({ seed: 4, orders: 440, invalidRate: 0.5 });
+    const events = [
+      ...(JSON.parse(files['sales.json']!) as Record<string, unknown>[]),
+      ...files['sales.jsonl']!.trimEnd()
+        .split('\n')
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line) as Record<string, unknown>];
+          } catch {
+            return [];
+          }
+        }),
+    ];
+    const customers = new Set(
+      files['customers.csv']!.split('\n')
+        .slice(1)
+        .map((row) => row.split(',')[0]),
+    );
+    const products = new Set(
+      files['products.csv']!.split('\n')
+        .slice(1)
+        .map((row) => row.split(',')[0]),
+    );
+    const ids = events.map((e) => e.event_id).filter((id) => id !== undefined);
+
+    // Assess: each kind near 220 / 11 (the array file has no unparseable kind)
+    for (const kind of Object.keys(INVALID_KINDS) as InvalidKind[]) {
+      expect(report.invalidByKind[kind], kind).toBeGreaterThanOrEqual(kind === 'unparseable' ? 10 : 19);
+    }
+    expect(events.filter((e) => !('event_id' in e))).toHaveLength(report.invalidByKind.missing_id ?? 0);
+    expect(ids.length - new Set(ids).size).toBe(report.duplicates);
+    expect(events.filter((e) => !customers.has(String(e.customer_id)))).toHaveLength(
+      report.invalidByKind.unknown_customer ?? 0,
+    );
+    expect(events.filter((e) => !products.has(String(e.product_id)))).toHaveLength(
+      report.invalidByKind.unknown_product ?? 0,
+    );
+    expect(events.filter((e) => e.quantity === 0)).toHaveLength(report.invalidByKind.zero_quantity ?? 0);
+    expect(events.filter((e) => typeof e.quantity === 'number' && e.quantity < 0)).toHaveLength(
+      report.invalidByKind.negative_quantity ?? 0,
+    );
+    expect(events.filter((e) => typeof e.unit_price === 'string')).toHaveLength(
+      report.invalidByKind.non_numeric_amount ?? 0,
+    );
+    const brokenLines = files['sales.jsonl']!.trimEnd()
+      .split('\n')
+      .filter((line) => {
+        try {
+          JSON.parse(line);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+    expect(brokenLines).toHaveLength(report.invalidByKind.unparseable ?? 0);
+  });
+
+  it('reports the revenue of the valid events in integer cents, total = unit price x quantity', () => {
+    // Prepare
+    const { files, report } = generateDrop({ seed: 8, orders: 100, invalidRate: 0 });
+    const events = JSON.parse(files['sales.json']!) as {
+      unit_price: number;
+      quantity: number;
+      total_amount: number;
+    }[];
+    const lines = files['sales.jsonl']!.trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as (typeof events)[number]);
+    // Act
+    const cents = [...events, ...lines].reduce(
+      (sum, e) => sum + Math.round(e.unit_price * 100) * e.quantity,
+      0,
+    );
+    // Assess
+    expect(report.revenueCents).toBe(cents);
+    for (const e of [...events, ...lines]) {
+      expect(Math.round(e.total_amount * 100)).toBe(Math.round(e.unit_price * 100) * e.quantity);
+    }
+  });
+
+  it('writes an empty drop for zero orders: an empty array and an empty JSON Lines file', () => {
+    // Act
+    const { files, report } = generateDrop({ orders: 0 });
+    // Assess
+    expect(files['sales.json']).toBe('[]\n');
+    expect(files['sales.jsonl']).toBe('');
+    expect(report.events).toBe(0);
+  });
+
+  it.each([{ invalidRate: -0.1 }, { invalidRate: 1.5 }, { orders: -1 }, { orders: 1.5 }])(
+    'refuses %o',
+    (options) => {
+      // Act + Assess
+      expect(() => generateDrop(options)).toThrow(RangeError);
+    },
+  );
+
+  it('streams to disk exactly the bytes it builds in memory', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'drop-'));
+    const options = { seed: 12, customers: 9, products: 6, orders: 77, invalidRate: 0.2 };
+    try {
+      // Act
+      const report = await writeDrop(dir, options);
+      // Assess
+      const memory = generateDrop(options);
+      expect(report).toEqual(memory.report);
+      for (const [name, content] of Object.entries(memory.files)) {
+        expect(await readFile(join(dir, name), 'utf8'), name).toBe(content);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -11,9 +11,18 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MANIFEST_FILE, PREFIX } from '../../shared/constants';
+import { snapshotRoot } from '../../shared/domain/known-dimensions';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const FUNCTIONS = ['ingest', 'enrich', 'convert', 'load'] as const;
+/** Where enrich keeps the dimensions it has seen (shared/domain/known-dimensions.ts writes below it). */
+const DIMS_PREFIX = `${PREFIX.enriched}_dims/`;
+/** The stage `sls package` runs with here, and the defaults of its parameters in serverless.yml. */
+const STAGE = 'dev';
+const SNOWFLAKE_SECRET_ARN =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub placeholders, as written
+  'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:shop-pipeline/dev/snowflake-??????';
 
 type Obj = Record<string, unknown>;
 interface Resource {
@@ -89,6 +98,7 @@ function zipEntries(file: string): ZipEntry[] {
 describe('compiled CloudFormation template (sls package)', () => {
   const out = mkdtempSync(join(tmpdir(), 'sls-package-'));
   let resources: Record<string, Resource> = {};
+  let template: Obj = {};
   const ofType = (type: string): [string, Resource][] =>
     Object.entries(resources).filter(([, r]) => r.Type === type);
 
@@ -96,7 +106,7 @@ describe('compiled CloudFormation template (sls package)', () => {
     const missing = FUNCTIONS.filter((fn) => !existsSync(join(root, 'services', fn, 'handler.ts')));
     if (missing.length > 0) throw new Error(`handlers missing, cannot package: ${missing.join(', ')}`);
     try {
-      await promisify(execFile)('npx', ['sls', 'package', '--stage', 'dev', '--package', out], {
+      await promisify(execFile)('npx', ['sls', 'package', '--stage', STAGE, '--package', out], {
         cwd: root,
         env: {
           ...process.env,
@@ -111,9 +121,11 @@ describe('compiled CloudFormation template (sls package)', () => {
       const e = error as { stdout?: string; stderr?: string; message?: string };
       throw new Error(`sls package failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
     }
-    const template: unknown = JSON.parse(
+    const parsed: unknown = JSON.parse(
       readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
     );
+    if (!isObj(parsed)) throw new Error('template is not a JSON object');
+    template = parsed;
     const raw = field(template, 'Resources');
     if (!isObj(raw)) throw new Error('template has no Resources');
     resources = Object.fromEntries(
@@ -195,9 +207,17 @@ describe('compiled CloudFormation template (sls package)', () => {
     }
   });
 
-  it('has every event source mapping report batch item failures, on a queue visible longer than the function runs', () => {
+  it('has every event source mapping report batch item failures, on a queue visible 6 x longer than its function runs', () => {
+    // Prepare
     const mappings = ofType('AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(3);
+
+    // Assess
+    expect(mappings.map(([, m]) => getAttTarget(m.Properties.EventSourceArn)).sort()).toEqual([
+      'ConvertQueue',
+      'EnrichQueue',
+      'IngestFilesQueue',
+      'LoadQueue',
+    ]);
     for (const [id, m] of mappings) {
       expect(m.Properties.FunctionResponseTypes, id).toEqual(['ReportBatchItemFailures']);
       const queue = resources[getAttTarget(m.Properties.EventSourceArn) ?? ''];
@@ -207,13 +227,105 @@ describe('compiled CloudFormation template (sls package)', () => {
       const timeout = Number(fn?.Properties.Timeout ?? 6);
       const window = Number(m.Properties.MaximumBatchingWindowInSeconds ?? 0);
       expect(visibility, id).toBeGreaterThanOrEqual(timeout + window);
+      // AWS recommends 6 x the function timeout for SQS event sources.
+      expect(visibility, id).toBeGreaterThanOrEqual(Math.min(6 * timeout, 43_200));
     }
   });
 
+  it('serialises the loader: FIFO queue, one message a batch, one instance at most', () => {
+    // Prepare
+    const [[, load] = ['', undefined]] = ofType('AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) => getAttTarget(m.Properties.FunctionName) === 'LoadLambdaFunction',
+    );
+
+    // Assess
+    expect(resources.LoadQueue?.Properties.FifoQueue).toBe(true);
+    expect(resources.LoadDLQ?.Properties.FifoQueue).toBe(true);
+    expect(load?.Properties.BatchSize).toBe(1);
+    expect(resources.LoadLambdaFunction?.Properties.ReservedConcurrentExecutions).toBe(1);
+    // The standard queues cap their pollers instead (a reserved concurrency there would throttle them).
+    for (const [id, m] of ofType('AWS::Lambda::EventSourceMapping')) {
+      if (m === load) continue;
+      expect(field(m.Properties, 'ScalingConfig', 'MaximumConcurrency'), id).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it('notifies each queue of exactly the keys its stage consumes, as shared/constants.ts names them', () => {
+    // Prepare
+    const rules = asList(
+      field(resources.RawBucket?.Properties, 'NotificationConfiguration', 'QueueConfigurations'),
+    ).map((c) => {
+      const filters = asList(field(c, 'Filter', 'S3Key', 'Rules'));
+      const rule = (name: string) =>
+        field(
+          filters.find((r) => field(r, 'Name') === name),
+          'Value',
+        );
+      const queue = getAttTarget(field(c, 'Queue'));
+      const consumer = ofType('AWS::Lambda::EventSourceMapping').find(
+        ([, m]) => getAttTarget(m.Properties.EventSourceArn) === queue,
+      );
+      return {
+        event: field(c, 'Event'),
+        queue,
+        prefix: rule('prefix'),
+        suffix: rule('suffix'),
+        function: getAttTarget(consumer?.[1].Properties.FunctionName),
+      };
+    });
+
+    // Assess
+    expect(rules).toEqual([
+      {
+        event: 's3:ObjectCreated:*',
+        queue: 'IngestFilesQueue',
+        prefix: PREFIX.landing,
+        suffix: undefined,
+        function: 'IngestLambdaFunction',
+      },
+      {
+        event: 's3:ObjectCreated:*',
+        queue: 'EnrichQueue',
+        prefix: PREFIX.raw,
+        suffix: MANIFEST_FILE,
+        function: 'EnrichLambdaFunction',
+      },
+      {
+        event: 's3:ObjectCreated:*',
+        queue: 'ConvertQueue',
+        prefix: PREFIX.enriched,
+        suffix: MANIFEST_FILE,
+        function: 'ConvertLambdaFunction',
+      },
+    ]);
+    expect(field(resources.CuratedBucket?.Properties, 'NotificationConfiguration')).toBeUndefined();
+  });
+
+  it('schedules one ingest run per API source, whose input names the source', () => {
+    // Prepare
+    const rules = ofType('AWS::Events::Rule');
+
+    // Assess
+    const inputs = rules.map(([id, rule]) => {
+      const [target] = asList(rule.Properties.Targets);
+      expect(getAttTarget(field(target, 'Arn')), id).toBe('IngestLambdaFunction');
+      expect(field(target, 'InputTransformer', 'InputPathsMap'), id).toEqual({ time: '$.time' });
+      const template = String(field(target, 'InputTransformer', 'InputTemplate'));
+      return JSON.parse(template.replace('<time>', '"2026-11-26T03:00:00Z"')) as unknown;
+    });
+    expect(inputs).toEqual([
+      { source: 'dummyjson', time: '2026-11-26T03:00:00Z' },
+      { source: 'fakestore', time: '2026-11-26T03:00:00Z' },
+    ]);
+  });
+
   it('encrypts every bucket, blocks public access, and denies non-TLS requests', () => {
+    // Prepare
     const buckets = ofType('AWS::S3::Bucket');
-    expect(buckets.map(([id]) => id)).toEqual(expect.arrayContaining(['RawBucket', 'CuratedBucket']));
     const policies = ofType('AWS::S3::BucketPolicy');
+
+    // Assess
+    expect(buckets.map(([id]) => id)).toEqual(expect.arrayContaining(['RawBucket', 'CuratedBucket']));
     for (const [id, bucket] of buckets) {
       const sse = field(bucket.Properties, 'BucketEncryption', 'ServerSideEncryptionConfiguration');
       expect(Array.isArray(sse) && sse.length > 0, `${id} encryption`).toBe(true);
@@ -237,25 +349,52 @@ describe('compiled CloudFormation template (sls package)', () => {
     expect(resources.RawBucket?.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
   });
 
-  it('lets S3 send to the enrich and convert queues only from the raw bucket', () => {
+  it('expires dropped landing/ files and tiers, then expires, the raw/ zone', () => {
+    // Prepare
+    const rules = asList(field(resources.RawBucket?.Properties, 'LifecycleConfiguration', 'Rules'));
+    const rule = (prefix: string) => rules.find((r) => field(r, 'Prefix') === prefix);
+
+    // Assess
+    expect(field(rule(PREFIX.landing), 'Status')).toBe('Enabled');
+    expect(field(rule(PREFIX.landing), 'ExpirationInDays')).toBe(30);
+    expect(asList(field(rule(PREFIX.raw), 'Transitions')).map((t) => field(t, 'StorageClass'))).toEqual([
+      'STANDARD_IA',
+      'GLACIER_IR',
+    ]);
+    expect(field(rule(PREFIX.raw), 'ExpirationInDays')).toBe(365);
+    // Old versions of every key go too (the raw bucket is versioned).
+    expect(rules.some((r) => field(r, 'NoncurrentVersionExpiration', 'NoncurrentDays') !== undefined)).toBe(
+      true,
+    );
+  });
+
+  it('lets S3 send to the queues it notifies, and only from the raw bucket', () => {
+    // Prepare
     const [policy] = ofType('AWS::SQS::QueuePolicy');
     const statements = asList(field(policy?.[1].Properties, 'PolicyDocument', 'Statement'));
-    expect(statements).toHaveLength(1);
-    const [statement] = statements;
-    expect(field(statement, 'Principal', 'Service')).toBe('s3.amazonaws.com');
-    expect(asList(field(statement, 'Action'))).toEqual(['sqs:SendMessage']);
-    expect(field(statement, 'Condition', 'ArnEquals', 'aws:SourceArn')).toBeDefined();
     const notified = asList(
       field(resources.RawBucket?.Properties, 'NotificationConfiguration', 'QueueConfigurations'),
     )
       .map((c) => getAttTarget(field(c, 'Queue')))
       .sort();
-    expect(notified).toEqual(['ConvertQueue', 'EnrichQueue']);
-    const allowed = asList(field(statement, 'Resource')).map(getAttTarget).sort();
-    expect(allowed).toEqual(notified);
+
+    // Assess
+    expect(statements).toHaveLength(1);
+    const [statement] = statements;
+    expect(field(statement, 'Principal', 'Service')).toBe('s3.amazonaws.com');
+    expect(asList(field(statement, 'Action'))).toEqual(['sqs:SendMessage']);
+    expect(field(statement, 'Condition', 'ArnEquals', 'aws:SourceArn')).toBeDefined();
+    expect(notified).toEqual(['ConvertQueue', 'EnrichQueue', 'IngestFilesQueue']);
+    expect(asList(field(statement, 'Resource')).map(getAttTarget).sort()).toEqual(notified);
+    expect(
+      asList(field(policy?.[1].Properties, 'Queues'))
+        .map((q) => field(q, 'Ref'))
+        .sort(),
+    ).toEqual(notified);
   });
 
-  it('grants no IAM statement Action "*" or a bare Resource "*"', () => {
+  it('grants no IAM statement a wildcard action or a bare Resource "*"', () => {
+    // Prepare
     const statements = [
       ...ofType('AWS::IAM::Role').flatMap(([, role]) =>
         asList(role.Properties.Policies).flatMap((p) => asList(field(p, 'PolicyDocument', 'Statement'))),
@@ -264,15 +403,196 @@ describe('compiled CloudFormation template (sls package)', () => {
         asList(field(p.Properties, 'PolicyDocument', 'Statement')),
       ),
     ];
+
+    // Assess
     expect(statements.length).toBeGreaterThan(0);
     for (const statement of statements) {
       const actions = asList(field(statement, 'Action'));
       expect(actions.length, JSON.stringify(statement)).toBeGreaterThan(0);
-      for (const action of actions)
-        expect(action === '*' || action === '*:*', JSON.stringify(statement)).toBe(false);
+      expect(field(statement, 'NotAction'), JSON.stringify(statement)).toBeUndefined();
+      for (const action of actions) expect(String(action), JSON.stringify(statement)).not.toContain('*');
       for (const resource of asList(field(statement, 'Resource'))) {
         expect(resource, JSON.stringify(statement)).not.toBe('*');
       }
     }
   });
+
+  it('runs each function as its own role, which reaches only its log group, its queues and its own prefixes', () => {
+    // Prepare
+    const logs = (fn: string) => [`logs:CreateLogStream ${fn}LogGroup`, `logs:PutLogEvents ${fn}LogGroup`];
+    const consume = (queue: string) =>
+      ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].map((a) => `${a} ${queue}`);
+    const read = (bucket: string, ...prefixes: string[]) =>
+      prefixes.flatMap((p) => [`s3:GetObject ${bucket}/${p}*`, `s3:ListBucket ${bucket} prefix=${p}*`]);
+    const write = (bucket: string, ...prefixes: string[]) =>
+      prefixes.map((p) => `s3:PutObject ${bucket}/${p}*`);
+    const expected: Record<string, string[]> = {
+      IngestLambdaFunction: [
+        ...logs('Ingest'),
+        ...consume('IngestFilesQueue'),
+        ...read('RawBucket', PREFIX.landing),
+        ...write('RawBucket', PREFIX.raw),
+      ],
+      EnrichLambdaFunction: [
+        ...logs('Enrich'),
+        ...consume('EnrichQueue'),
+        ...read('RawBucket', PREFIX.raw, DIMS_PREFIX),
+        ...write('RawBucket', PREFIX.enriched, PREFIX.rejects),
+      ],
+      ConvertLambdaFunction: [
+        ...logs('Convert'),
+        ...consume('ConvertQueue'),
+        ...read('RawBucket', PREFIX.enriched, PREFIX.rejects),
+        ...write('CuratedBucket', PREFIX.curated),
+        'sqs:SendMessage LoadQueue',
+      ],
+      LoadLambdaFunction: [
+        ...logs('Load'),
+        ...consume('LoadQueue'),
+        ...read('CuratedBucket', PREFIX.curated),
+        `secretsmanager:GetSecretValue ${SNOWFLAKE_SECRET_ARN}`,
+      ],
+    };
+
+    // Act
+    const granted = Object.fromEntries(
+      ofType('AWS::Lambda::Function').map(([id, fn]) => {
+        const role = resources[getAttTarget(fn.Properties.Role) ?? ''];
+        expect(role?.Type, `${id} role`).toBe('AWS::IAM::Role');
+        return [id, roleGrants(role)];
+      }),
+    );
+
+    // Assess
+    expect(snapshotRoot('dummyjson').startsWith(DIMS_PREFIX)).toBe(true);
+    expect(granted).toEqual(Object.fromEntries(Object.entries(expected).map(([id, g]) => [id, g.sort()])));
+    const roles = ofType('AWS::Lambda::Function').map(([, fn]) => getAttTarget(fn.Properties.Role));
+    expect(new Set(roles).size).toBe(4);
+    // No shared role left behind by the framework.
+    expect(resources.IamRoleLambdaExecution).toBeUndefined();
+    for (const id of roles) {
+      expect(field(resources[id ?? '']?.Properties, 'AssumeRolePolicyDocument', 'Statement')).toEqual([
+        { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ]);
+    }
+  });
+
+  it("gives Snowflake's storage integration a read-only role on curated/, assumable with the external id", () => {
+    // Prepare
+    const role = resources.SnowflakeStorageRole;
+    const [trust, ...others] = asList(field(role?.Properties, 'AssumeRolePolicyDocument', 'Statement'));
+
+    // Assess
+    expect(others).toEqual([]);
+    expect(field(trust, 'Action')).toBe('sts:AssumeRole');
+    expect(field(trust, 'Principal', 'AWS')).toBeDefined();
+    expect(field(trust, 'Condition', 'StringEquals', 'sts:ExternalId')).toBe(
+      `shop-pipeline-${STAGE}-snowflake`,
+    );
+    expect(roleGrants(role)).toEqual(
+      [
+        `s3:GetObject CuratedBucket/${PREFIX.curated}*`,
+        `s3:GetObjectVersion CuratedBucket/${PREFIX.curated}*`,
+        `s3:ListBucket CuratedBucket prefix=${PREFIX.curated}*`,
+        's3:GetBucketLocation CuratedBucket',
+      ].sort(),
+    );
+    expect(field(template, 'Outputs', 'SnowflakeStorageRoleArn', 'Value')).toEqual({
+      'Fn::GetAtt': ['SnowflakeStorageRole', 'Arn'],
+    });
+  });
+
+  it("alarms on every DLQ's depth and every function's errors", () => {
+    // Prepare
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => ({
+      metric: `${a.Properties.Namespace} ${a.Properties.MetricName}`,
+      dimension: asList(a.Properties.Dimensions).map((d) => {
+        const value = field(d, 'Value');
+        return `${field(d, 'Name')}=${getAttTarget(value) ?? field(value, 'Ref')}`;
+      }),
+      trigger: `${a.Properties.ComparisonOperator} ${a.Properties.Threshold}`,
+    }));
+    const dlqs = ofType('AWS::SQS::Queue')
+      .map(([, q]) => getAttTarget(field(q.Properties, 'RedrivePolicy', 'deadLetterTargetArn')))
+      .filter((id) => id !== undefined);
+
+    // Assess
+    expect(dlqs).toHaveLength(4);
+    expect(alarms).toEqual(
+      expect.arrayContaining([
+        ...dlqs.map((dlq) => ({
+          metric: 'AWS/SQS ApproximateNumberOfMessagesVisible',
+          dimension: [`QueueName=${dlq}`],
+          trigger: 'GreaterThanThreshold 0',
+        })),
+        ...ofType('AWS::Lambda::Function').map(([id]) => ({
+          metric: 'AWS/Lambda Errors',
+          dimension: [`FunctionName=${id}`],
+          trigger: 'GreaterThanThreshold 0',
+        })),
+      ]),
+    );
+    expect(alarms).toHaveLength(8);
+    // Without alarmTopicArn the alarms have no actions (no addresses in the repo).
+    expect(field(template, 'Conditions', 'HasAlarmTopic')).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': ['', ''] }],
+    });
+  });
+
+  it("keeps each function's logs for the stage's retention, and configures every function from stage parameters", () => {
+    // Prepare
+    const groups = ofType('AWS::Logs::LogGroup');
+    const env = (id: string) => field(resources[id]?.Properties, 'Environment', 'Variables');
+
+    // Assess
+    expect(groups).toHaveLength(4);
+    for (const [id, group] of groups) expect(group.Properties.RetentionInDays, id).toBe(14);
+    for (const [id] of ofType('AWS::Lambda::Function')) {
+      expect(env(id), id).toMatchObject({
+        RAW_BUCKET: { Ref: 'RawBucket' },
+        CURATED_BUCKET: { Ref: 'CuratedBucket' },
+        LOAD_QUEUE_URL: { Ref: 'LoadQueue' },
+        DUMMYJSON_BASE_URL: 'https://dummyjson.com',
+        FAKESTORE_BASE_URL: 'https://fakestoreapi.com',
+        WAREHOUSE: 'snowflake',
+        SNOWFLAKE_SECRET_ID: `shop-pipeline/${STAGE}/snowflake`,
+        S3_ENDPOINT: '',
+        SQS_ENDPOINT: '',
+      });
+    }
+  });
 });
+
+/** The logical id (or literal) an IAM Resource names: `RawBucket`, `RawBucket/landing/*`, an ARN. */
+function describeResource(resource: unknown): string {
+  const target = getAttTarget(resource);
+  if (target) return target;
+  const sub = field(resource, 'Fn::Sub');
+  if (typeof sub === 'string') {
+    const object = /^\$\{(\w+)\.Arn\}\/(.+)$/.exec(sub);
+    return object ? `${object[1]}/${object[2]}` : sub;
+  }
+  return JSON.stringify(resource);
+}
+
+/**
+ * What a role's inline policies allow, one sorted line per action and resource (and `s3:prefix`
+ * condition): `s3:GetObject RawBucket/landing/*`, `s3:ListBucket RawBucket prefix=landing/*`.
+ */
+function roleGrants(role: Resource | undefined): string[] {
+  const statements = asList(role?.Properties.Policies).flatMap((p) =>
+    asList(field(p, 'PolicyDocument', 'Statement')),
+  );
+  return statements
+    .flatMap((statement) => {
+      if (field(statement, 'Effect') !== 'Allow') return [];
+      const prefixes = asList(field(statement, 'Condition', 'StringLike', 's3:prefix'));
+      return asList(field(statement, 'Action')).flatMap((action) =>
+        asList(field(statement, 'Resource')).flatMap((resource) => {
+          const grant = `${String(action)} ${describeResource(resource)}`;
+          return prefixes.length > 0 ? prefixes.map((p) => `${grant} prefix=${String(p)}`) : [grant];
+        }),
+      );
+    })
+    .sort();
+}

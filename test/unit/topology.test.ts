@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseServerlessYaml, readTopology } from '../../local/topology';
 import type { Topology } from '../../local/topology-types';
+import { MANIFEST_FILE, PREFIX } from '../../shared/constants';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'topology-test-'));
@@ -37,13 +38,29 @@ describe('readTopology(serverless.yml)', () => {
   const queue = (id: string) => topology.queues.find((q) => q.logicalId === id);
   const source = (fn: string) => topology.eventSources.find((m) => m.functionName === fn);
 
+  it('wires ingest <- IngestFilesQueue <- every file dropped in landing/', () => {
+    // Assess
+    expect(topology.notifications).toContainEqual({
+      bucketLogicalId: 'RawBucket',
+      queueLogicalId: 'IngestFilesQueue',
+      event: 's3:ObjectCreated:*',
+      prefix: PREFIX.landing,
+    });
+    expect(source('ingest')).toMatchObject({
+      queueLogicalId: 'IngestFilesQueue',
+      batchSize: 1,
+      reportBatchItemFailures: true,
+    });
+  });
+
   it('wires enrich <- EnrichQueue <- raw/ *_manifest.json', () => {
+    // Assess
     expect(topology.notifications).toContainEqual({
       bucketLogicalId: 'RawBucket',
       queueLogicalId: 'EnrichQueue',
       event: 's3:ObjectCreated:*',
-      prefix: 'raw/',
-      suffix: '_manifest.json',
+      prefix: PREFIX.raw,
+      suffix: MANIFEST_FILE,
     });
     expect(source('enrich')).toMatchObject({
       queueLogicalId: 'EnrichQueue',
@@ -54,15 +71,16 @@ describe('readTopology(serverless.yml)', () => {
   });
 
   it('wires convert <- ConvertQueue <- enriched/ *_manifest.json', () => {
+    // Assess
     expect(topology.notifications).toContainEqual({
       bucketLogicalId: 'RawBucket',
       queueLogicalId: 'ConvertQueue',
       event: 's3:ObjectCreated:*',
-      prefix: 'enriched/',
-      suffix: '_manifest.json',
+      prefix: PREFIX.enriched,
+      suffix: MANIFEST_FILE,
     });
     expect(source('convert')).toMatchObject({ queueLogicalId: 'ConvertQueue', batchSize: 5 });
-    expect(topology.notifications).toHaveLength(2);
+    expect(topology.notifications).toHaveLength(3);
   });
 
   it('feeds load from the FIFO LoadQueue, one message at a time, with explicit deduplication ids', () => {
@@ -77,7 +95,7 @@ describe('readTopology(serverless.yml)', () => {
 
   it('gives every queue except the DLQs a DLQ with maxReceiveCount 3', () => {
     const dlqs = new Set(topology.queues.flatMap((q) => (q.deadLetter ? [q.deadLetter.queueLogicalId] : [])));
-    expect([...dlqs].sort()).toEqual(['ConvertDLQ', 'EnrichDLQ', 'LoadDLQ']);
+    expect([...dlqs].sort()).toEqual(['ConvertDLQ', 'EnrichDLQ', 'IngestFilesDLQ', 'LoadDLQ']);
     for (const q of topology.queues) {
       if (dlqs.has(q.logicalId)) {
         expect(q.deadLetter, `${q.logicalId} is a DLQ`).toBeUndefined();
@@ -90,7 +108,12 @@ describe('readTopology(serverless.yml)', () => {
   });
 
   it('has every SQS event source report batch item failures', () => {
-    expect(topology.eventSources.map((m) => m.functionName).sort()).toEqual(['convert', 'enrich', 'load']);
+    expect(topology.eventSources.map((m) => m.functionName).sort()).toEqual([
+      'convert',
+      'enrich',
+      'ingest',
+      'load',
+    ]);
     for (const m of topology.eventSources) expect(m.reportBatchItemFailures, m.functionName).toBe(true);
   });
 
@@ -108,23 +131,30 @@ describe('readTopology(serverless.yml)', () => {
     }
   });
 
-  it('schedules ingest with an input transformer that yields events/ingest-schedule.json', () => {
-    expect(topology.schedules).toHaveLength(1);
-    const [schedule] = topology.schedules;
-    expect(schedule?.functionName).toBe('ingest');
-    expect(schedule?.expression).toMatch(/^rate\(\d+ (minutes?|hours?|days?)\)$/);
-    const template = field(schedule?.input, 'inputTemplate');
-    expect(field(schedule?.input, 'inputPathsMap')).toEqual({ time: '$.time' });
-    expect(typeof template).toBe('string');
-    // EventBridge inserts a string path value as a JSON string where the placeholder is unquoted.
+  it.each([
+    ['dummyjson', 'ingest-schedule.json'],
+    ['fakestore', 'ingest-schedule-fakestore.json'],
+  ])('schedules ingest of %s with an input transformer that yields events/%s', (name, file) => {
+    // Prepare
     const scheduled = readEvent('scheduled-event.json');
     expect(field(scheduled, 'detail-type')).toBe('Scheduled Event');
-    const rendered = String(template).replace('<time>', JSON.stringify(field(scheduled, 'time')));
-    expect(JSON.parse(rendered)).toEqual(readEvent('ingest-schedule.json'));
+    const rendered = topology.schedules.map((schedule) => {
+      expect(schedule.functionName).toBe('ingest');
+      expect(schedule.expression).toMatch(/^rate\(\d+ (minutes?|hours?|days?)\)$/);
+      expect(field(schedule.input, 'inputPathsMap')).toEqual({ time: '$.time' });
+      // EventBridge inserts a string path value as a JSON string where the placeholder is unquoted.
+      const template = String(field(schedule.input, 'inputTemplate'));
+      return JSON.parse(template.replace('<time>', JSON.stringify(field(scheduled, 'time')))) as unknown;
+    });
+
+    // Assess: one schedule per source, whose input names it
+    expect(rendered).toHaveLength(2);
+    expect(rendered.filter((input) => field(input, 'source') === name)).toEqual([readEvent(file)]);
   });
 
   it('matches the sample S3 events to the rules and queues they exercise (keys arrive URL-encoded)', () => {
     const cases = [
+      ['landing-sqs.json', 'IngestFilesQueue'],
       ['enrich-sqs.json', 'EnrichQueue'],
       ['convert-sqs.json', 'ConvertQueue'],
     ] as const;
@@ -138,7 +168,7 @@ describe('readTopology(serverless.yml)', () => {
       const key = decodeURIComponent(String(field(object, 'key')).replace(/\+/g, ' '));
       const rule = topology.notifications.find((n) => n.queueLogicalId === queueId);
       expect(key.startsWith(rule?.prefix ?? '\0'), key).toBe(true);
-      expect(key.endsWith(rule?.suffix ?? '\0'), key).toBe(true);
+      expect(key.endsWith(rule?.suffix ?? ''), key).toBe(true);
     }
     const load = field(readEvent('load-sqs.json'), 'Records');
     const loadRecord: unknown = Array.isArray(load) ? load[0] : undefined;
@@ -147,6 +177,12 @@ describe('readTopology(serverless.yml)', () => {
     expect(field(loadRecord, 'attributes', 'MessageDeduplicationId')).toBe(
       field(JSON.parse(String(field(loadRecord, 'body'))), 'batchId'),
     );
+  });
+
+  it('repeats the S3 zones of shared/constants.ts in custom.prefix, which the filters and roles use', () => {
+    // Assess
+    expect(field(config, 'custom', 'prefix')).toEqual({ ...PREFIX, dims: `${PREFIX.enriched}_dims/` });
+    expect(field(config, 'custom', 'manifestFile')).toBe(MANIFEST_FILE);
   });
 
   it('omits disabled schedules for a stage that disables them', () => {

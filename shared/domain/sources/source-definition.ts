@@ -14,6 +14,8 @@ export interface SourceCustomer {
   state?: unknown;
   country?: unknown;
   postal_code?: unknown;
+  /** Line number in the source file, when the record came from a file (CSV). */
+  source_line?: number;
   raw: unknown;
 }
 
@@ -25,6 +27,8 @@ export interface SourceProduct {
   unit_price: unknown;
   /** The source's own unit cost, when it has one. */
   unit_cost?: unknown;
+  /** Line number in the source file, when the record came from a file (CSV). */
+  source_line?: number;
   raw: unknown;
 }
 
@@ -41,9 +45,11 @@ export interface SourceOrderLine {
   unit_price: unknown;
   /** Discount in percent (0..100). */
   discount_pct?: unknown;
+  /** Discount as an amount of money (e.g. a file event's `discount_amount`); wins over `discount_pct`. */
+  discount_amount?: unknown;
   channel?: unknown;
   payment_method?: unknown;
-  /** The line total as the source states it (checked against quantity x unit price). */
+  /** The line total as the source states it (checked against quantity x unit price, before or after discount). */
   stated_total?: unknown;
   /** The source's own natural key of the line (e.g. a file event's `event_id`), when it has one. */
   natural_key?: unknown;

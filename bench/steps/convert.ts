@@ -1,0 +1,68 @@
+import { FsObjectStore } from '../../shared/adapters/fs-object-store';
+import type { MessageQueue } from '../../shared/adapters/message-queue';
+import { createLogger } from '../../shared/logger';
+import { runConvert } from '../../shared/stages/convert';
+import { report, stepArgs } from './step-io';
+
+/**
+ * Bench step (its own process, so its peak RSS is its own): convert one enriched batch from a
+ * local-filesystem ObjectStore through the real runConvert. Prints one JSON line.
+ */
+async function main(): Promise<void> {
+  const args = stepArgs<{
+    root: string;
+    bucket: string;
+    key: string;
+    rowGroupRows: number;
+    targetFileBytes: number;
+    maxBufferedRows?: number;
+    maxOpenFiles?: number;
+    maxRowGroupsPerFile?: number;
+  }>();
+  const store = new FsObjectStore(args.root);
+  const sent: unknown[] = [];
+  const queue: MessageQueue = {
+    async send(_url, body) {
+      sent.push(body);
+    },
+  };
+  const started = performance.now();
+  const manifest = await runConvert(
+    {
+      store,
+      queue,
+      log: createLogger('silent'),
+      limits: {
+        ...(args.maxBufferedRows ? { maxBufferedRows: args.maxBufferedRows } : {}),
+        ...(args.maxOpenFiles ? { maxOpenFiles: args.maxOpenFiles } : {}),
+        ...(args.maxRowGroupsPerFile ? { maxRowGroupsPerFile: args.maxRowGroupsPerFile } : {}),
+      },
+      config: {
+        curatedBucket: args.bucket,
+        loadQueueUrl: 'http://127.0.0.1:1/000000000000/LoadQueue.fifo',
+        loadMessageGroup: 'warehouse',
+        parquet: { rowGroupRows: args.rowGroupRows, targetFileBytes: args.targetFileBytes },
+      },
+    },
+    { bucket: args.bucket, key: args.key },
+  );
+  const ms = performance.now() - started;
+  const cpu = process.cpuUsage();
+  const lines = manifest.files.filter((f) => f.table === 'order_lines');
+  report({
+    ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    rows: Object.values(manifest.rows).reduce((a, b) => a + b, 0),
+    orderLines: manifest.rows.order_lines ?? 0,
+    files: manifest.files.length,
+    orderLineFiles: lines.length,
+    bytes: manifest.files.reduce((n, f) => n + f.bytes, 0),
+    orderLineBytes: lines.reduce((n, f) => n + f.bytes, 0),
+    loadMessages: sent.length,
+  });
+}
+
+void main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,135 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeApi, startFakeApi } from '../../local/fake-api';
+import { expectedTotals, generateShop } from '../../local/generator';
+import { type S3Server, s3ClientConfig, startS3Server } from '../../local/s3-server';
+import type { MessageQueue } from '../../shared/adapters/message-queue';
+import type { ObjectStore } from '../../shared/adapters/object-store';
+import { compose, type Runtime } from '../../shared/compose';
+import { loadConfig } from '../../shared/config';
+import { enrichedPrefix, manifestKeyIn, rawRunPrefix } from '../../shared/domain/layout';
+import type { LoadMessage } from '../../shared/domain/manifest';
+import { formatCents } from '../../shared/domain/money';
+import { createLogger } from '../../shared/logger';
+import { runConvert } from '../../shared/stages/convert';
+import { runEnrich } from '../../shared/stages/enrich';
+import { runIngest } from '../../shared/stages/ingest';
+import { runLoad } from '../../shared/stages/load';
+
+class RecordingQueue implements MessageQueue {
+  readonly sent: { body: unknown }[] = [];
+  async send(_queueUrl: string, body: unknown) {
+    this.sent.push({ body });
+  }
+}
+
+/** An ObjectStore whose puts of enriched manifests wait at a gate until the test opens it. */
+function gatedManifests(store: ObjectStore) {
+  let arrived!: () => void;
+  let open!: () => void;
+  const atGate = new Promise<void>((resolve) => {
+    arrived = resolve;
+  });
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const gated: ObjectStore = Object.create(store);
+  gated.put = async (bucket, key, body, contentType) => {
+    if (key.startsWith('enriched/source=') && key.endsWith('/_manifest.json')) {
+      arrived();
+      await gate;
+    }
+    return store.put(bucket, key, body, contentType);
+  };
+  return { store: gated, atGate, open };
+}
+
+describe('two enrich attempts of one API run racing on different raw manifests', () => {
+  const shop = generateShop({ seed: 11, users: 12, products: 10, carts: 25 });
+  const scheduledTime = new Date('2026-11-26T03:00:00Z');
+  const batchId = 'dummyjson-20261126T030000Z';
+  let dir: string;
+  let s3: S3Server;
+  let api: FakeApi;
+  let rt: Runtime;
+  const queue = new RecordingQueue();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'enrich-race-'));
+    s3 = await startS3Server({ directory: join(dir, 's3'), buckets: ['raw', 'curated'] });
+    api = await startFakeApi({ shop });
+    const config = loadConfig({
+      RAW_BUCKET: 'raw',
+      CURATED_BUCKET: 'curated',
+      LOAD_QUEUE_URL: 'http://127.0.0.1:1/000000000000/LoadQueue.fifo',
+      DUMMYJSON_BASE_URL: api.baseUrl,
+      PAGE_SIZE: '10',
+      DUCKDB_PATH: join(dir, 'warehouse.duckdb'),
+    });
+    rt = {
+      ...compose(config, { s3: new S3Client(s3ClientConfig(s3.endpoint)), log: createLogger('silent') }),
+      queue,
+    };
+  });
+
+  afterAll(async () => {
+    await rt?.close();
+    await api?.close();
+    await s3?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('leaves a manifest whose files are all its own, so convert and load succeed with exact totals', async () => {
+    // Prepare: ingest A; enrich A runs until its manifest put, then waits
+    const rawKey = manifestKeyIn(rawRunPrefix('dummyjson', '2026-11-26', '20261126T030000Z'));
+    await runIngest(
+      { ...rt, now: () => new Date('2026-11-26T03:00:01.000Z') },
+      { source: 'dummyjson', scheduledTime },
+    );
+    const gated = gatedManifests(rt.store);
+    const enrichA = runEnrich({ ...rt, store: gated.store }, { bucket: 'raw', key: rawKey });
+    await gated.atGate;
+
+    // Act: a second ingest of the same run (a new ingested_at) and its enrich finish first; A's manifest lands last
+    await runIngest(
+      { ...rt, now: () => new Date('2026-11-26T03:00:02.000Z') },
+      { source: 'dummyjson', scheduledTime },
+    );
+    const b = await runEnrich(rt, { bucket: 'raw', key: rawKey });
+    gated.open();
+    const a = await enrichA;
+    const enrichedKey = manifestKeyIn(enrichedPrefix('dummyjson', '2026-11-26', batchId));
+    const curated = await runConvert(rt, { bucket: 'raw', key: enrichedKey });
+    const warehouse = await rt.warehouse();
+    await runLoad({ ...rt, warehouse }, queue.sent.at(-1)!.body as LoadMessage);
+
+    // Assess: the attempts wrote disjoint files under one batch id; the loaded batch is A's, whole
+    expect(a.batch_id).toBe(batchId);
+    expect(b.batch_id).toBe(batchId);
+    const aKeys = new Set(a.files.map((f) => f.key));
+    expect(b.files.some((f) => aKeys.has(f.key))).toBe(false);
+    expect(curated.upstream_manifest).toBe(`s3://raw/${enrichedKey}`);
+    const expected = expectedTotals(shop);
+    const [fact] = await warehouse.query(
+      'SELECT COUNT(*)::INTEGER AS n, SUM(revenue)::VARCHAR AS revenue FROM ANALYTICS.FACT_ORDER_LINES',
+    );
+    expect(fact).toEqual({ n: expected.validLines, revenue: formatCents(expected.revenueCents) });
+    const audit = await warehouse.query('SELECT batch_id FROM OPS.LOAD_AUDIT');
+    expect(audit).toEqual([{ batch_id: batchId }]);
+  });
+
+  it('writes the same bytes to the same keys when an attempt replays the same input', async () => {
+    // Prepare
+    const rawKey = manifestKeyIn(rawRunPrefix('dummyjson', '2026-11-26', '20261126T030000Z'));
+
+    // Act
+    const first = await runEnrich(rt, { bucket: 'raw', key: rawKey });
+    const second = await runEnrich(rt, { bucket: 'raw', key: rawKey });
+
+    // Assess
+    expect(second.files).toEqual(first.files);
+  });
+});

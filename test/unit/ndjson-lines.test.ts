@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { NdjsonLineError, ndjsonBatches } from '../../shared/stages/ndjson-lines';
+
+/** Read a stream made of these chunks; every row and the summary. */
+async function readAll(chunks: (string | Buffer)[]) {
+  const reader = ndjsonBatches(
+    Readable.from(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c))),
+  );
+  const rows: unknown[] = [];
+  for await (const batch of reader.batches) rows.push(...batch);
+  return { rows, summary: reader.summary() };
+}
+
+describe('ndjsonBatches', () => {
+  it('parses lines split anywhere across chunks, multi-byte characters included', async () => {
+    // Prepare: a 4-byte emoji split between chunks
+    const text = '{"a":"🚀"}\n{"a":"é"}\n';
+    const bytes = Buffer.from(text);
+
+    // Act
+    const { rows, summary } = await readAll([
+      bytes.subarray(0, 8),
+      bytes.subarray(8, 15),
+      bytes.subarray(15),
+    ]);
+
+    // Assess
+    expect(rows).toEqual([{ a: '🚀' }, { a: 'é' }]);
+    expect(summary).toEqual({
+      bytes: bytes.byteLength,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      records: 2,
+    });
+  });
+
+  it('skips blank lines, accepts CRLF and a last line without a newline', async () => {
+    const { rows, summary } = await readAll(['{"a":1}\r\n\n   \n{"a":2}\r\n{"a":3}']);
+    expect(rows).toEqual([{ a: 1 }, { a: 2 }, { a: 3 }]);
+    expect(summary.records).toBe(3);
+  });
+
+  it('names the line that is not JSON', async () => {
+    const reading = readAll(['{"a":1}\n\n{"a":\n']);
+    await expect(reading).rejects.toBeInstanceOf(NdjsonLineError);
+    await expect(reading).rejects.toThrow('line 3 is not JSON');
+  });
+
+  it('has no summary before the stream is read to its end', () => {
+    const reader = ndjsonBatches(Readable.from([Buffer.from('{}\n')]));
+    expect(() => reader.summary()).toThrow(/before the stream was read/);
+  });
+
+  it('reads an empty stream as no rows', async () => {
+    const { rows, summary } = await readAll([]);
+    expect(rows).toEqual([]);
+    expect(summary).toEqual({ bytes: 0, sha256: createHash('sha256').digest('hex'), records: 0 });
+  });
+});
