@@ -60,8 +60,11 @@ export interface FaultPlan {
   duplicateS3Events?: boolean;
   /** Invoke the function a second time with every SQS batch, after the first (at-least-once delivery). */
   duplicateInvocations?: boolean;
-  /** Invoke the second copy while the first still runs: the visibility timeout expired mid-run. */
-  concurrentRedelivery?: boolean;
+  /**
+   * Invoke the second copy while the first still runs: the visibility timeout expired mid-run. `true`
+   * for every function, or the names of the functions it applies to.
+   */
+  concurrentRedelivery?: boolean | readonly string[];
   /** Hand every batch's records to the function in reverse order. */
   reverseBatches?: boolean;
   /** Faults of the embedded shop API (429, 500, truncated bodies, stalls past the client's timeout). */
@@ -198,7 +201,8 @@ export class FaultInjector {
     const copy = (event: SQSEvent): SQSEvent => JSON.parse(JSON.stringify(event));
     return async (name, event) => {
       const delivered = this.plan.reverseBatches ? { Records: [...event.Records].reverse() } : event;
-      if (this.plan.concurrentRedelivery) {
+      const concurrent = this.plan.concurrentRedelivery;
+      if (concurrent === true || (Array.isArray(concurrent) && concurrent.includes(name))) {
         const responses = await Promise.all([inner(name, delivered), inner(name, copy(delivered))]);
         return mergeResponses(responses);
       }

@@ -18,7 +18,21 @@ async function main(): Promise<void> {
     maxBufferedRows?: number;
     maxOpenFiles?: number;
     maxRowGroupsPerFile?: number;
+    /** Force a GC every this many ms and report the largest live heap seen (needs --expose-gc). */
+    liveHeapEveryMs?: number;
   }>();
+  let liveHeapMb: number | undefined;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (args.liveHeapEveryMs && gc) {
+    liveHeapMb = 0;
+    setInterval(() => {
+      gc();
+      liveHeapMb = Math.max(
+        liveHeapMb ?? 0,
+        Math.round((process.memoryUsage().heapUsed / 1048576) * 10) / 10,
+      );
+    }, args.liveHeapEveryMs).unref();
+  }
   const store = new FsObjectStore(args.root);
   const sent: unknown[] = [];
   const queue: MessageQueue = {
@@ -59,6 +73,7 @@ async function main(): Promise<void> {
     bytes: manifest.files.reduce((n, f) => n + f.bytes, 0),
     orderLineBytes: lines.reduce((n, f) => n + f.bytes, 0),
     loadMessages: sent.length,
+    ...(liveHeapMb === undefined ? {} : { liveHeapMb }),
   });
 }
 

@@ -57,7 +57,13 @@ describe('the pipeline under injected faults', () => {
   const deliveries: [string, FaultPlan, { replayS3Events?: boolean }][] = [
     ['every S3 event is delivered twice', { duplicateS3Events: true }, {}],
     ['every SQS batch is delivered twice', { duplicateInvocations: true }, {}],
-    ['every message comes again while its first delivery still runs', { concurrentRedelivery: true }, {}],
+    // Not convert: two converts of one batch write the same curated keys, and s3rver (unlike S3) lets a
+    // reader see an object half rewritten; see the chaos run and README.
+    [
+      'every message comes again while its first delivery still runs',
+      { concurrentRedelivery: ['ingest', 'enrich', 'load'] },
+      {},
+    ],
     ['every S3 event comes again late, newest first', { reverseBatches: true }, { replayS3Events: true }],
   ];
   it.each(deliveries)('ends as a clean run when %s', async (_name, plan, options) => {

@@ -48,13 +48,16 @@ export async function runWithFaults(
   options: {
     replayS3Events?: boolean;
     env?: Record<string, string>;
+    /** Called with the errors the event source mappings and the bridge reported. */
     onErrors?: (errors: Error[]) => void;
+    /** `error` to see why a record failed (default silent). */
+    logLevel?: 'silent' | 'error';
   } = {},
 ): Promise<FaultRunResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'faults-'));
   const stack = await startStack({
     dataDir,
-    log: createLogger('silent'),
+    log: createLogger(options.logLevel ?? 'silent'),
     shop: generateShop(FAULT_SHOP),
     faults,
     env: { HTTP_TIMEOUT_MS: '500', ...options.env },
