@@ -92,6 +92,7 @@ describe('the DummyJSON source', () => {
         quantity: 2,
         unit_price: 9.99,
         discount_pct: 10.5,
+        stated_total: 19.98,
       },
       {
         order_id: 7,
@@ -101,6 +102,7 @@ describe('the DummyJSON source', () => {
         quantity: 1,
         unit_price: 100,
         discount_pct: 0,
+        stated_total: 100,
       },
     ]);
     expect(lines[0]?.raw).toEqual({ cartId: 7, userId: 33, line: cart.products[0] });

@@ -85,6 +85,8 @@ export const dummyJson: SourceDefinition = {
         quantity: line.quantity,
         unit_price: line.price,
         discount_pct: line.discountPercentage,
+        // DummyJSON's line `total` is gross (price x quantity): enrich checks it to the cent.
+        stated_total: line.total,
         raw: { cartId: cart.id, userId: cart.userId, line: item },
       };
     });
