@@ -7,13 +7,17 @@
  *   npm run bench:enrich                         # 100,000 and 1,000,000 lines
  *   npm run bench:enrich -- --lines 1000000      # one size (comma-separate several)
  *   npm run bench:enrich -- --json               # one JSON object per size on stdout
+ *   npm run bench:enrich -- --index-mb 4096      # keep the duplicate index in memory (no spill)
+ *   npm run bench:enrich -- --record             # also keep the figures in bench/results.json (enrichAlone)
  *
  * The input is a seeded DummyJSON-shaped shop (2,000 users, 500 products, carts of 5 lines in pages
- * of 1,000 carts) with ~1 % invalid lines and a repeated cart every 1,000 (duplicates).
+ * of 1,000 carts) with ~1 % invalid lines and a repeated cart every 1,000 (duplicates). The child
+ * runs with the V8 flags serverless.yml gives the enrich function, and the duplicate index's
+ * configured budget: past ~500k lines it spills to the temp folder (reported as `spill`).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +30,8 @@ import { manifestKeyIn, rawPageKey, rawRunPrefix } from '../shared/domain/layout
 import type { RawManifest } from '../shared/domain/manifest';
 import { createLogger } from '../shared/logger';
 import { runEnrich } from '../shared/stages/enrich';
+import { type LambdaProcess, lambdaProcess } from './lambda-process';
+import { sampleMemory } from './steps/step-io';
 
 const USERS = 2_000;
 const PRODUCTS = 500;
@@ -42,6 +48,11 @@ interface ChildReport {
   heapUsedMb: number;
   orderLinesMb: number;
   conservation: { rows_in: number; clean: number; rejected: number; duplicates: number };
+  /** Peaks of process.memoryUsage() (MB), read every 250 ms. */
+  memoryPeaksMb: { heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
+  /** The duplicate index's spill to disk, when it spilled: from which line, keys, bytes, ms. */
+  spill?: Record<string, unknown>;
+  nodeFlags: string[];
 }
 
 /** mulberry32: seeded, identical on every platform. */
@@ -150,11 +161,24 @@ async function writeRawRun(store: S3ObjectStore, lines: number): Promise<string>
 }
 
 /** In the child: enrich one run and print what it measured as one JSON line. */
-async function child(endpoint: string, key: string): Promise<void> {
+async function child(endpoint: string, key: string, indexMb: string): Promise<void> {
+  let spill: Record<string, unknown> | undefined;
+  const log = createLogger('info', {}, (line) => {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    if (entry.message === 'duplicate index spilled to disk') spill = entry;
+    else if (entry.level !== 'INFO' && entry.level !== 'info') process.stderr.write(`${line}\n`);
+  });
   const rt = compose(
-    loadConfig({ RAW_BUCKET: BUCKET, CURATED_BUCKET: 'curated', S3_ENDPOINT: endpoint, LOG_LEVEL: 'warn' }),
-    { s3: new S3Client(s3ClientConfig(endpoint)), log: createLogger('warn') },
+    loadConfig({
+      RAW_BUCKET: BUCKET,
+      CURATED_BUCKET: 'curated',
+      S3_ENDPOINT: endpoint,
+      LOG_LEVEL: 'warn',
+      ENRICH_DUPLICATE_INDEX_MB: indexMb,
+    }),
+    { s3: new S3Client(s3ClientConfig(endpoint)), log },
   );
+  const memory = sampleMemory(250);
   const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
   const baselineRssMb = mb(process.resourceUsage().maxRSS * 1024);
   const started = performance.now();
@@ -169,18 +193,52 @@ async function child(endpoint: string, key: string): Promise<void> {
     heapUsedMb: mb(process.memoryUsage().heapUsed),
     orderLinesMb: mb(manifest.files.find((f) => f.table === 'order_lines')?.bytes ?? 0),
     conservation: manifest.order_lines,
+    memoryPeaksMb: (({ heapTotal, heapUsed, external, arrayBuffers }) => ({
+      heapTotal,
+      heapUsed,
+      external,
+      arrayBuffers,
+    }))(memory.peaks()),
+    ...(spill
+      ? {
+          spill: Object.fromEntries(
+            ['fromLine', 'lines', 'keys', 'spillBytes', 'duplicatesAhead', 'ms'].map((k) => [k, spill![k]]),
+          ),
+        }
+      : {}),
+    nodeFlags: [
+      ...process.execArgv.filter((a) => a.startsWith('--max')),
+      ...Object.entries(process.env)
+        .filter(([name]) => name.startsWith('MALLOC_'))
+        .map(([name, value]) => `${name}=${value}`),
+    ],
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
   await rt.close();
 }
 
-function runChild(endpoint: string, key: string): Promise<ChildReport> {
+function runChild(
+  endpoint: string,
+  key: string,
+  lambda: LambdaProcess,
+  indexMb: string,
+): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
     const proc = spawn(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', endpoint, key],
+      [
+        ...lambda.nodeFlags,
+        '--import',
+        'tsx',
+        fileURLToPath(import.meta.url),
+        '--child',
+        endpoint,
+        key,
+        indexMb,
+      ],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, ...lambda.env },
       },
     );
     let out = '';
@@ -195,8 +253,28 @@ function runChild(endpoint: string, key: string): Promise<ChildReport> {
   });
 }
 
+const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
+
+/**
+ * Keep the reports in bench/results.json under `enrichAlone`, one entry per duplicate-index budget
+ * (`npm run bench` keeps that key when it rewrites the file).
+ */
+async function record(reports: ChildReport[], indexMb: string | undefined): Promise<void> {
+  const results = JSON.parse(await readFile(RESULTS, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+  const enrichAlone = (results.enrichAlone ?? {}) as Record<string, unknown>;
+  enrichAlone[indexMb === undefined ? 'functionSettings' : `indexMb${indexMb}`] = {
+    generatedAt: new Date().toISOString(),
+    command: `npm run bench:enrich -- ${process.argv.slice(2).join(' ')}`,
+    reports,
+  };
+  results.enrichAlone = enrichAlone;
+  await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
-  if (argv[0] === '--child') return child(argv[1]!, argv[2]!);
+  if (argv[0] === '--child') return child(argv[1]!, argv[2]!, argv[3]!);
+  // The duplicate index's memory budget (MB); default the enrich function's (serverless.yml).
+  const indexAt = argv.indexOf('--index-mb');
   const json = argv.includes('--json');
   const at = argv.indexOf('--lines');
   const sizes = (at >= 0 ? argv[at + 1]! : '100000,1000000').split(',').map(Number);
@@ -215,10 +293,14 @@ async function main(argv: string[]): Promise<void> {
       );
       const key = await writeRawRun(store, lines);
       process.stderr.write('bench enrich: enriching in a child process...\n');
-      const report = await runChild(s3.endpoint, key);
+      const lambda = await lambdaProcess('enrich');
+      const indexMb =
+        indexAt >= 0 ? argv[indexAt + 1]! : (lambda.variables.ENRICH_DUPLICATE_INDEX_MB ?? '16');
+      const report = await runChild(s3.endpoint, key, lambda, indexMb);
       reports.push(report);
       if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
     }
+    if (argv.includes('--record')) await record(reports, indexAt >= 0 ? argv[indexAt + 1]! : undefined);
     if (!json) {
       const rows = reports.map((r) => [
         r.lines.toLocaleString('en'),
@@ -229,6 +311,7 @@ async function main(argv: string[]): Promise<void> {
         r.heapUsedMb.toFixed(1),
         r.orderLinesMb.toFixed(1),
         `${r.conservation.clean}/${r.conservation.rejected}/${r.conservation.duplicates}`,
+        r.spill ? `from ${r.spill.fromLine}, ${r.spill.ms} ms` : '-',
       ]);
       const head = [
         'lines',
@@ -239,6 +322,7 @@ async function main(argv: string[]): Promise<void> {
         'heap MB',
         'out MB',
         'clean/rejected/dup',
+        'spill',
       ];
       const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
       for (const row of [head, ...rows]) {

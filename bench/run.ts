@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,14 +20,15 @@ import { FsObjectStore } from '../shared/adapters/fs-object-store';
 import { CONVERT_DEFAULTS } from '../shared/stages/convert';
 import { measureFunctionBundles, measureWriterBundles } from './bundles';
 import { writeEnrichedBatch } from './enriched-batch';
+import { type LambdaProcess, lambdaProcess } from './lambda-process';
 import { orderLines } from './order-lines';
 import { writeRawRun } from './raw-batch';
 
 const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BUCKET = 'lake';
-/** V8 old-space cap for the heap-capped convert run (MB). */
-const HEAP_CAP = '--max-old-space-size=160';
+/** How often the convert step reads process.memoryUsage() (peaks of heap and external memory). */
+const MEMORY_EVERY_MS = 250;
 
 interface Options {
   smoke: boolean;
@@ -57,14 +58,28 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-type StepResult = Record<string, number | string | boolean | undefined> & { ms: number; maxRssMb: number };
+type StepResult = Record<string, number | string | boolean | undefined | object> & {
+  ms: number;
+  maxRssMb: number;
+};
 
-/** Run a bundled step in a fresh node process; its JSON line. */
-async function step(bundle: string, args: unknown, nodeFlags: string[] = []): Promise<StepResult> {
-  const { stdout } = await run(process.execPath, [...nodeFlags, bundle, JSON.stringify(args)], {
+/** A step's memory readings, kept as their peaks (MB): heap used and total, external, array buffers. */
+function withMemoryPeaks(result: StepResult): StepResult {
+  const { memory, ...rest } = result as StepResult & { memory?: Record<string, unknown> };
+  if (!memory) return result;
+  const { series: _series, s: _s, rss: _rss, ...peaks } = memory;
+  return { ...rest, memoryPeaksMb: peaks } as StepResult;
+}
+
+/** Node's own defaults: no flags, the host's allocator settings. */
+const NODE_DEFAULTS: LambdaProcess = { nodeFlags: [], env: {}, variables: {} };
+
+/** Run a bundled step in a fresh node process (with these flags and variables); its JSON line. */
+async function step(bundle: string, args: unknown, proc: LambdaProcess = NODE_DEFAULTS): Promise<StepResult> {
+  const { stdout } = await run(process.execPath, [...proc.nodeFlags, bundle, JSON.stringify(args)], {
     maxBuffer: 16 * 1024 * 1024,
     // Bundles live in the temp folder; DuckDB (external, native) resolves from the project.
-    env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') } as NodeJS.ProcessEnv,
+    env: { ...process.env, ...proc.env, NODE_PATH: join(ROOT, 'node_modules') } as NodeJS.ProcessEnv,
   });
   const line = stdout.trim().split('\n').pop() ?? '{}';
   return JSON.parse(line) as StepResult;
@@ -75,10 +90,10 @@ async function measured(
   bundle: string,
   args: unknown,
   repeat: number,
-  nodeFlags: string[] = [],
+  proc: LambdaProcess = NODE_DEFAULTS,
 ): Promise<StepResult> {
   const runs: StepResult[] = [];
-  for (let i = 0; i < repeat; i += 1) runs.push(await step(bundle, args, nodeFlags));
+  for (let i = 0; i < repeat; i += 1) runs.push(await step(bundle, args, proc));
   const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
   return { ...best, maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)), runs: runs.length };
 }
@@ -187,6 +202,9 @@ async function main(): Promise<void> {
     rowGroupRows: CONVERT_DEFAULTS.rowGroupRows,
     targetFileBytes: CONVERT_DEFAULTS.targetFileBytes,
   };
+  // Steps run with the V8 flags their function gets in Lambda (serverless.yml NODE_OPTIONS).
+  const convertProcess = await lambdaProcess('convert');
+  const enrichProcess = await lambdaProcess('enrich');
   const results: Record<string, unknown> = {
     generatedAt: new Date().toISOString(),
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
@@ -197,7 +215,13 @@ async function main(): Promise<void> {
       memoryMb: Math.round(totalmem() / 1024 / 1024),
       platform: `${process.platform}-${process.arch}`,
     },
-    settings: { ...parquet, ...CONVERT_DEFAULTS, days: options.days, repeat: options.repeat },
+    settings: {
+      ...parquet,
+      ...CONVERT_DEFAULTS,
+      days: options.days,
+      repeat: options.repeat,
+      lambdaProcess: { convert: convertProcess, enrich: enrichProcess },
+    },
   };
 
   // --- convert, and the DuckDB baseline on the same input, at each size
@@ -212,17 +236,33 @@ async function main(): Promise<void> {
     log('bench:   convert');
     // Sizes past a million run once: a 10M run takes minutes, and it is there for its peak RSS.
     const repeat = size > 1_000_000 ? 1 : options.repeat;
-    const convert = await measured(steps.convert!, { root, bucket: BUCKET, key, ...parquet }, repeat);
+    const convert = withMemoryPeaks(
+      await measured(
+        steps.convert!,
+        { root, bucket: BUCKET, key, ...parquet, memoryEveryMs: MEMORY_EVERY_MS },
+        repeat,
+        convertProcess,
+      ),
+    );
     const ours = await readBack(join(root, BUCKET, 'curated/order_lines/*/*.parquet'));
-    // The same input with V8's old space capped and a forced GC every 2 s to read the live heap:
-    // live memory is bounded; what grows without the cap is V8 letting garbage pile up on a big
-    // machine (Node sizes its heap from the host's memory).
-    log(`bench:   convert, V8 heap capped (${HEAP_CAP}), live heap sampled`);
+    // The same input with V8's defaults: Node sizes the heap (young generation too) from the host's
+    // memory, so RSS grows with garbage V8 has no reason to collect; what Lambda would do without
+    // the explicit flags (its bootstrap sizes the heap from the function's memory instead).
+    log('bench:   convert, V8 defaults');
+    const convertV8Defaults = withMemoryPeaks(
+      await measured(
+        steps.convert!,
+        { root, bucket: BUCKET, key, ...parquet, memoryEveryMs: MEMORY_EVERY_MS },
+        repeat,
+      ),
+    );
+    // Lambda's flags with a forced GC every 2 s to read the live heap: what is really held.
+    log(`bench:   convert, ${convertProcess.nodeFlags.join(' ')}, live heap sampled`);
     const convertHeapCapped = await measured(
       steps.convert!,
       { root, bucket: BUCKET, key, ...parquet, liveHeapEveryMs: 2000 },
       1,
-      [HEAP_CAP, '--expose-gc'],
+      { ...convertProcess, nodeFlags: [...convertProcess.nodeFlags, '--expose-gc'] },
     );
     const input = join(root, BUCKET, linesFile.key);
     log('bench:   duckdb baseline');
@@ -243,9 +283,10 @@ async function main(): Promise<void> {
     const entry: Record<string, unknown> = {
       input: { orderLines: size, batchRows, ndjsonMb: mb(manifest.files.reduce((n, f) => n + f.bytes, 0)) },
       convert: { ...convert, rowsPerSec: oursRate, outputMb: mb(Number(convert.bytes)) },
+      convertV8Defaults: { ...convertV8Defaults, rowsPerSec: rate(batchRows, convertV8Defaults.ms) },
       convertHeapCapped: {
         ...convertHeapCapped,
-        nodeFlags: HEAP_CAP,
+        nodeFlags: [...convertProcess.nodeFlags, '--expose-gc'].join(' '),
         rowsPerSec: rate(batchRows, convertHeapCapped.ms),
       },
       duckdb: { ...duckdb, rowsPerSec: rate(size, duckdb.ms), outputMb: mb(Number(duckdb.bytes)) },
@@ -273,6 +314,7 @@ async function main(): Promise<void> {
       steps.convert!,
       { root: oneDateRoot, bucket: BUCKET, key: oneDate.key, ...parquet },
       repeat,
+      convertProcess,
     );
     entry.convertOneDate = {
       ...convertOneDate,
@@ -286,11 +328,17 @@ async function main(): Promise<void> {
       log('bench:   enrich + convert from raw DummyJSON pages');
       const rawRoot = join(work, `raw-${size}`);
       const raw = await writeRawRun(new FsObjectStore(rawRoot), BUCKET, { lines: size });
-      const enrich = await measured(steps.enrich!, { root: rawRoot, bucket: BUCKET, key: raw.key }, 1);
+      const enrich = await measured(
+        steps.enrich!,
+        { root: rawRoot, bucket: BUCKET, key: raw.key },
+        1,
+        enrichProcess,
+      );
       const then = await measured(
         steps.convert!,
         { root: rawRoot, bucket: BUCKET, key: enrich.enrichedManifestKey, ...parquet },
         1,
+        convertProcess,
       );
       const totalMs = enrich.ms + then.ms;
       entry.enrichConvert = {
@@ -360,6 +408,12 @@ async function main(): Promise<void> {
   results.functionBundles = await measureFunctionBundles(bundleDir, runs);
   results.writerBundles = await measureWriterBundles(bundleDir, runs);
 
+  // Keep what `npm run bench:enrich -- --record` put there.
+  const previous = JSON.parse(await readFile(options.out, 'utf8').catch(() => '{}')) as Record<
+    string,
+    unknown
+  >;
+  if (previous.enrichAlone) results.enrichAlone = previous.enrichAlone;
   await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
   log(`bench: figures written to ${options.out}`);
   printSummary(results);
@@ -371,7 +425,7 @@ function printSummary(results: Record<string, unknown>): void {
   const out: string[] = [];
   const sizes = results.sizes as Record<string, Record<string, Record<string, number>>>;
   out.push(
-    'size        ours rows/s  peak RSS MB  (heap capped)  (live heap)  (1 date)  out MB   duckdb rows/s  (by date)  ratio   enrich+convert lines/s',
+    'size        ours rows/s  peak RSS MB  (V8 defaults)  (live heap)  (1 date)  out MB   duckdb rows/s  (by date)  ratio   enrich+convert lines/s',
   );
   for (const [size, entry] of Object.entries(sizes)) {
     const ec = entry.enrichConvert as unknown as { linesPerSec: number } | undefined;
@@ -380,7 +434,7 @@ function printSummary(results: Record<string, unknown>): void {
         size.padEnd(10),
         String(entry.convert!.rowsPerSec).padStart(12),
         String(entry.convert!.maxRssMb).padStart(12),
-        String(entry.convertHeapCapped!.maxRssMb).padStart(14),
+        String(entry.convertV8Defaults!.maxRssMb).padStart(14),
         String(entry.convertHeapCapped!.liveHeapMb).padStart(12),
         String(entry.convertOneDate!.maxRssMb).padStart(9),
         String(entry.convert!.outputMb).padStart(7),

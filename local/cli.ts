@@ -1,13 +1,14 @@
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getText } from '../shared/adapters/object-store';
+import { postgresSecretFromLibpq } from '../shared/adapters/postgres-credentials';
 import type { Runtime } from '../shared/compose';
 import { ANALYTICS_VIEWS } from '../shared/constants';
 import { curatedManifestKey } from '../shared/domain/layout';
 import { curatedManifestSchema } from '../shared/domain/manifest';
 import { formatCents, toCents } from '../shared/domain/money';
-import { API_SOURCE_NAMES } from '../shared/domain/sources';
+import { API_SOURCE_NAMES, POSTGRES_SOURCE_NAME } from '../shared/domain/sources';
 import { errorCode } from '../shared/errors';
 import { createLogger, type LogLevel } from '../shared/logger';
 import { createMemoryMetrics } from '../shared/observability';
@@ -27,12 +28,16 @@ const USAGE = `usage: npm start -- [--json] [--data-dir DIR] [--source NAME] [--
        npm run dev [-- --data-dir DIR]   keep the stack up on fixed ports for file drops and sls invoke local
   --json          print the summary as one JSON object on stdout
   --data-dir DIR  keep bucket contents and the DuckDB file in DIR (default: a fresh .data/runs/<time>)
-  --source NAME   API source to ingest (${API_SOURCE_NAMES.join(', ')} or all; default: all, or none with --files)
+  --source NAME   source to ingest: ${[...API_SOURCE_NAMES, POSTGRES_SOURCE_NAME].join(', ')}, or all (every API
+                  source); default: all, or none with --files. postgres starts an embedded PostgreSQL
+                  (PGlite) seeded from the generator, or uses PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD
   --files PATH... drop these files (or a folder's customers*.csv, products*.csv, sales*.json[l],
                   events*.jsonl, optionally .gz) into landing/ and ingest them from their S3 events
   --seed N        seed of the embedded API's generated shop (default 42)
   --carts N       number of carts the embedded API serves (default 120)
 environment: DUMMYJSON_BASE_URL, FAKESTORE_BASE_URL use that server instead of the embedded API;
+PGHOST (with PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE) a real PostgreSQL for --source postgres;
+POSTGRES_OVERLAP_SECONDS, POSTGRES_BATCH_ROWS as in the deployed functions;
 LOG_LEVEL (default warn);
 COST_RATIO_DEFAULT, COST_RATIOS as in the deployed functions.`;
 
@@ -62,9 +67,10 @@ async function main(argv: string[]): Promise<number> {
   // With --files, only those files are ingested unless --source names API sources too.
   const source = values.source ?? (values.files ? undefined : 'all');
   const sources = source === undefined ? [] : source === 'all' ? [...API_SOURCE_NAMES] : [source];
+  const known = [...API_SOURCE_NAMES, POSTGRES_SOURCE_NAME];
   for (const name of sources) {
-    if (!API_SOURCE_NAMES.includes(name))
-      throw new UsageError(`unknown source "${name}"; known: ${API_SOURCE_NAMES.join(', ')}, all`);
+    if (!known.includes(name))
+      throw new UsageError(`unknown source "${name}"; known: ${known.join(', ')}, all`);
   }
   const files = values.files ? await landingFiles(positionals) : [];
   const seed = Number(values.seed);
@@ -94,6 +100,7 @@ async function main(argv: string[]): Promise<number> {
     env: passThroughConfig(env),
     metrics,
     onPageFetched: runProgress.pageFetched,
+    ...(sources.includes(POSTGRES_SOURCE_NAME) ? { postgres: postgresOption(env) } : {}),
   });
   const stackUpAt = Date.now();
   try {
@@ -219,7 +226,15 @@ const PASS_THROUGH = [
   'PAGE_SIZE',
   'HTTP_TIMEOUT_MS',
   'HTTP_MAX_ATTEMPTS',
+  'POSTGRES_OVERLAP_SECONDS',
+  'POSTGRES_BATCH_ROWS',
 ];
+
+/** The PostgreSQL source of a local run: the PG* variables' database when PGHOST is set, else an embedded one. */
+function postgresOption(env: NodeJS.ProcessEnv, port?: number): { secret?: string; port?: number } {
+  const secret = postgresSecretFromLibpq(env);
+  return secret ? { secret } : port === undefined ? {} : { port };
+}
 
 function passThroughConfig(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
   return Object.fromEntries(PASS_THROUGH.map((name) => [name, env[name]]));
@@ -227,6 +242,10 @@ function passThroughConfig(env: NodeJS.ProcessEnv): Record<string, string | unde
 
 /** The fixed ports of `npm run dev`: the local stage of serverless.yml points at them. */
 const DEV_PORTS = { s3: 4569, sqs: 9324, api: 4010 };
+/** The embedded PostgreSQL of `npm run dev` (not 5432: a developer's own PostgreSQL may be there). */
+const DEV_POSTGRES_PORT = 54329;
+/** Where `npm run dev` writes the PostgreSQL secret; the local stage of serverless.yml reads it. */
+const DEV_POSTGRES_SECRET = 'postgres-secret.json';
 
 /**
  * `npm run dev`: keep the embedded stack up on fixed ports, so `sls invoke local --stage local`
@@ -242,7 +261,12 @@ async function dev(dataDir: string): Promise<number> {
     dummyJsonBaseUrl: env.DUMMYJSON_BASE_URL,
     fakeStoreBaseUrl: env.FAKESTORE_BASE_URL,
     env: passThroughConfig(env),
+    postgres: postgresOption(env, DEV_POSTGRES_PORT),
   });
+  // `sls invoke local --stage local -f ingestPostgres` reads the connection from this file.
+  const secretFile = join(dataDir, DEV_POSTGRES_SECRET);
+  const secret = postgresSecretFromLibpq(env) ?? stack.postgres?.secret;
+  if (secret) await writeFile(secretFile, secret, { mode: 0o600 });
   const loadQueue = [...stack.queues.values()].find((q) => q.spec.logicalId === 'LoadQueue');
   process.stdout.write(
     [
@@ -251,8 +275,10 @@ async function dev(dataDir: string): Promise<number> {
       `  S3 (s3rver)  ${stack.endpoints.s3}   buckets: ${Object.values(LOCAL_BUCKETS).join(', ')}`,
       `  SQS          ${stack.endpoints.sqs}   load queue: ${loadQueue?.url}`,
       `  warehouse    ${join(dataDir, 'warehouse.duckdb')}`,
+      `  PostgreSQL   ${stack.postgres ? `127.0.0.1:${stack.postgres.port} (PGlite)` : 'PG* variables'}   secret: ${secretFile}`,
       'in another terminal:',
       '  npx sls invoke local --stage local -f ingest --path events/ingest-schedule.json',
+      `  npx sls invoke local --stage local -f ingestPostgres --data '{"source":"postgres","time":"2026-11-26T03:00:00Z"}'`,
       'Ctrl-C stops the stack.',
       '',
     ].join('\n'),

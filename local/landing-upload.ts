@@ -70,7 +70,8 @@ export async function uploadToLanding(
 
 const SINGLE_PUT_BYTES = 8 * 1024 * 1024;
 
-function contentType(key: string): string {
+/** The Content-Type a landing file is put with (by its name). */
+export function contentType(key: string): string {
   if (/\.gz$/i.test(key)) return 'application/gzip';
   if (/\.csv$/i.test(key)) return 'text/csv';
   if (/\.jsonl$/i.test(key)) return 'application/x-ndjson';

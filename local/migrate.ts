@@ -12,23 +12,26 @@ import {
 } from '../shared/adapters/migrations';
 import type { Warehouse } from '../shared/adapters/warehouse';
 import { findSqlDirectory } from '../shared/compose';
-import { tasksScript } from '../shared/domain/load-statements';
+import { GENERATED_SCRIPTS } from '../shared/domain/generated-scripts';
 import { errorCode } from '../shared/errors';
 import { createLogger } from '../shared/logger';
+import { formatPlan, pendingEntry, planMigrations } from './migration-plan';
 
 /**
- * `npm run migrate -- --target duckdb|snowflake [--dry-run]`: apply the pending migrations of sql/ in
- * order and record them in OPS.SCHEMA_MIGRATIONS; `--dry-run` prints what would run.
+ * `npm run migrate -- --target duckdb|snowflake [--dry-run | --plan]`: apply the pending migrations of
+ * sql/ in order and record them in OPS.SCHEMA_MIGRATIONS; `--dry-run` prints what would run, `--plan`
+ * lists every script as applied or pending.
  */
 const USAGE = `usage: npm run migrate -- --target duckdb|snowflake [options]
   --dry-run             print the scripts (and statements) that would run; change nothing
+  --plan                list every script as applied or pending (new/changed); change nothing
   --db PATH             duckdb: the database file (default .data/dev/warehouse.duckdb, npm run dev's)
   --secret-id ID        snowflake: credentials secret (Secrets Manager name/ARN, or file:PATH); the
                         deploying role's, not the loader's. Without it, --dry-run lists every script
   --var NAME=VALUE      snowflake: a script variable (repeatable); see below
   --load-mode MODE      snowflake: loader (default) or tasks (resumes the MERGE tasks)
   --with-snowpipe       snowflake: include sql/snowflake/optional (raw-zone Snowpipe)
-  --generate            rewrite sql/snowflake/R__tasks.sql from shared/domain/load-statements.ts
+  --generate            rewrite the generated scripts (R__tasks.sql, R__reject_reasons.sql, R__raw_transform.sql)
 variables (defaults in brackets):
 ${Object.entries(MIGRATION_VARIABLES)
   .map(
@@ -45,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       target: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      plan: { type: 'boolean', default: false },
       db: { type: 'string', default: join('.data', 'dev', 'warehouse.duckdb') },
       'secret-id': { type: 'string' },
       var: { type: 'string', multiple: true, default: [] },
@@ -60,12 +64,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const sqlDirectory = findSqlDirectory(process.cwd());
   if (values.generate) {
-    const path = join(sqlDirectory, 'snowflake', 'R__tasks.sql');
-    await writeFile(path, tasksScript());
-    process.stdout.write(`wrote ${path}\n`);
+    for (const script of GENERATED_SCRIPTS) {
+      const path = join(sqlDirectory, script.path);
+      await writeFile(path, script.render());
+      process.stdout.write(`wrote ${path}\n`);
+    }
     return 0;
   }
-  const dryRun = values['dry-run'];
+  const plan = values.plan;
+  const dryRun = values['dry-run'] || plan;
   const print = (pending: PendingMigration) => {
     const { migration, statements, reason } = pending;
     const name = join(migration.folder, migration.script);
@@ -94,8 +101,10 @@ async function main(argv: string[]): Promise<number> {
     const secretId = values['secret-id'];
     if (!secretId) {
       if (!dryRun)
-        throw new UsageError('--target snowflake needs --secret-id (or --dry-run to list the scripts)');
-      return offlineDryRun(sqlDirectory, vars, values['with-snowpipe'], print);
+        throw new UsageError(
+          '--target snowflake needs --secret-id (or --dry-run/--plan to list the scripts)',
+        );
+      return offlineDryRun(sqlDirectory, vars, values['with-snowpipe'], plan ? printPlanned : print);
     }
     where = `Snowflake (secret ${secretId})`;
     const { openSnowflakeWarehouse } = await import('../shared/adapters/snowflake-warehouse');
@@ -112,11 +121,9 @@ async function main(argv: string[]): Promise<number> {
       { log: createLogger('warn', { app: 'migrate' }), sqlDirectory: () => sqlDirectory },
     );
     try {
-      return await report(
-        where,
-        dryRun,
-        await warehouse.migrate({ dryRun, vars, optional: values['with-snowpipe'], onPending: print }),
-      );
+      const optional = values['with-snowpipe'];
+      if (plan) return printPlan(where, await planMigrations(warehouse, { vars, optional }));
+      return report(where, dryRun, await warehouse.migrate({ dryRun, vars, optional, onPending: print }));
     } finally {
       await warehouse.close();
     }
@@ -124,6 +131,7 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError('--target must be duckdb or snowflake');
   }
   try {
+    if (plan) return printPlan(where, await planMigrations(warehouse));
     return report(where, dryRun, await warehouse.migrate({ dryRun, onPending: print }));
   } finally {
     await warehouse.close();
@@ -162,6 +170,17 @@ function offlineDryRun(
   const pending = pendingMigrations(migrations, new Map(), vars);
   for (const item of pending) print(item);
   process.stdout.write(`${pending.length} script(s) would run on Snowflake\n`);
+  return 0;
+}
+
+/** `--plan` without credentials: every script, as pending. */
+const printPlanned = (pending: PendingMigration) => {
+  const { script, status } = pendingEntry(pending);
+  process.stdout.write(`  pending  ${script} (${status})\n`);
+};
+
+function printPlan(where: string, entries: Parameters<typeof formatPlan>[1]): number {
+  process.stdout.write(formatPlan(where, entries));
   return 0;
 }
 

@@ -177,3 +177,67 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
+
+/** Progress of `npm run upload`: bytes sent over all files, the current file, the rate. */
+export interface UploadProgress {
+  /** A file starts: its name and size. */
+  file(name: string, bytes: number): void;
+  /** Bytes of the current file sent so far. */
+  sent(loaded: number): void;
+  stop(): void;
+}
+
+/**
+ * One cli-progress bar over the bytes of every file of an upload, on stderr. Draws nothing unless
+ * enabled (stderr is a terminal).
+ * @example const progress = createUploadProgress({ enabled: process.stderr.isTTY === true, totalBytes });
+ */
+export function createUploadProgress(options: {
+  enabled: boolean;
+  totalBytes: number;
+  stream?: NodeJS.WritableStream;
+}): UploadProgress {
+  if (!options.enabled) return { file() {}, sent() {}, stop() {} };
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: options.stream ?? process.stderr,
+      format: ' upload {bar} {percentage}% {done}/{size} | {rate}/s | {name}',
+      barsize: 20,
+      hideCursor: true,
+      clearOnComplete: false,
+      fps: 10,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = Date.now();
+  let before = 0;
+  let current = 0;
+  let name = '';
+  const payload = () => {
+    const done = before + current;
+    const seconds = (Date.now() - started) / 1000;
+    return {
+      name,
+      done: formatBytes(done),
+      size: formatBytes(options.totalBytes),
+      rate: formatBytes(seconds > 0 ? Math.round(done / seconds) : 0),
+    };
+  };
+  bar.start(Math.max(options.totalBytes, 1), 0, payload());
+  return {
+    file(next, bytes) {
+      before += current;
+      current = 0;
+      name = `${next} (${formatBytes(bytes)})`;
+      bar.update(before, payload());
+    },
+    sent(loaded) {
+      current = loaded;
+      bar.update(before + current, payload());
+    },
+    stop() {
+      bar.update(before + current, payload());
+      bar.stop();
+    },
+  };
+}

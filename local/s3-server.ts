@@ -1,5 +1,6 @@
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { AtomicFilesystemStore } from './atomic-fs-store';
 
 /** Where s3rver keeps its files and which buckets it creates on start. */
 export interface S3ServerOptions {
@@ -46,6 +47,8 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     directory: options.directory,
     configureBuckets: options.buckets.map((name) => ({ name })),
   });
+  // Objects are replaced atomically, as on S3 (see atomic-fs-store.ts).
+  s3rver.store = s3rver.context.store = new AtomicFilesystemStore(options.directory);
   const { address, port } = await s3rver.run();
   return {
     endpoint: `http://${address}:${port}`,

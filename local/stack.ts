@@ -7,16 +7,20 @@ import { createConvertHandler } from '../services/convert/handler';
 import { createEnrichHandler } from '../services/enrich/handler';
 import { createIngestHandler } from '../services/ingest/handler';
 import { createLoadHandler } from '../services/load/handler';
+import { InMemorySecretStore } from '../shared/adapters/secret-store';
 import { compose, type Runtime } from '../shared/compose';
 import { loadConfig } from '../shared/config';
 import { batchIdForRun, runIdFromTime } from '../shared/domain/layout';
+import { POSTGRES_SOURCE_NAME } from '../shared/domain/sources';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/observability';
 import { type FakeApi, startFakeApi } from './fake-api';
 import type { FaultInjector } from './faults';
+import { invokeInChildProcess } from './function-process';
 import { generateShop, type Shop } from './generator';
 import { type DroppedFile, uploadToLanding } from './landing-upload';
 import { type InvokeFunction, startEventSourceMappings } from './poller';
+import { type EmbeddedPostgres, prepareShopDatabase, startEmbeddedPostgres } from './postgres-server';
 import { createQueues, type LocalQueues } from './queues';
 import { bridgeS3Events } from './s3-bridge';
 import { s3ClientConfig, startS3Server } from './s3-server';
@@ -29,6 +33,9 @@ export const LOCAL_BUCKETS = {
   RawBucket: 'shop-pipeline-raw-local',
   CuratedBucket: 'shop-pipeline-curated-local',
 } as const;
+
+/** The id the stack gives the PostgreSQL source's secret (held in memory). */
+export const LOCAL_POSTGRES_SECRET_ID = 'local/postgres';
 
 export interface StackOptions {
   /** Holds the bucket contents and the DuckDB file. */
@@ -54,6 +61,18 @@ export interface StackOptions {
   onPageFetched?: (url: string) => void;
   /** Faults to inject (crashes at write points, duplicated or reordered deliveries, API faults): tests only. */
   faults?: FaultInjector;
+  /**
+   * Every queue's visibility timeout in seconds, instead of serverless.yml's; a failed invocation's
+   * messages then wait it out before they come again, as on AWS, instead of coming back at once.
+   */
+  visibilityTimeoutSeconds?: number;
+  /**
+   * The PostgreSQL source: an embedded PGlite served on a loopback port (`port`, default a free one),
+   * with the reference schema and the shop seeded; or, with `secret` (the connection JSON, e.g. from
+   * PG* variables), a real PostgreSQL, given the schema where missing and the shop when it has no
+   * orders. Absent: no PostgreSQL (it takes PGlite a few seconds to start).
+   */
+  postgres?: { secret?: string; port?: number };
 }
 
 export interface Stack {
@@ -61,6 +80,8 @@ export interface Stack {
   topology: Topology;
   queues: LocalQueues;
   endpoints: { s3: string; sqs: string; api: string };
+  /** The embedded PostgreSQL, when the stack started one. */
+  postgres?: EmbeddedPostgres;
   /** Start one API run, as the EventBridge schedule does; returns the batch id it will produce. */
   ingest(source: string, time: Date): Promise<{ batchId: string }>;
   /** Put local files into the raw bucket's `landing/`, as a person would; each one's S3 event ingests it. */
@@ -86,7 +107,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   try {
     await mkdir(options.dataDir, { recursive: true });
-    const topology = readTopology(options.serverlessYml);
+    const declared = readTopology(options.serverlessYml);
+    const visibility = options.visibilityTimeoutSeconds;
+    const topology: Topology =
+      visibility === undefined
+        ? declared
+        : {
+            ...declared,
+            queues: declared.queues.map((q) => ({ ...q, visibilityTimeoutSeconds: visibility })),
+          };
     let api: FakeApi | undefined;
     if (!options.dummyJsonBaseUrl || !options.fakeStoreBaseUrl) {
       api = await startFakeApi({
@@ -95,6 +124,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         faults: options.faults?.plan.api,
       });
       closers.push(() => api?.close());
+    }
+    let postgres: EmbeddedPostgres | undefined;
+    let postgresSecret: string | undefined;
+    if (options.postgres?.secret) {
+      postgresSecret = options.postgres.secret;
+      await prepareShopDatabase(postgresSecret, options.shop ?? generateShop());
+    } else if (options.postgres) {
+      const embedded = await startEmbeddedPostgres({
+        shop: options.shop ?? generateShop(),
+        port: options.postgres.port,
+      });
+      postgres = embedded;
+      closers.push(() => embedded.close());
+      postgresSecret = embedded.secret;
     }
     const s3Server = await startS3Server({
       directory: join(options.dataDir, 's3'),
@@ -115,7 +158,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const loadQueue = [...queues.values()].find(
       (q) => q.spec.fifo && !isDeadLetter(topology, q.spec.logicalId),
     );
-    const config = loadConfig({
+    // Also the environment of functions run in a child process (faults that kill the process).
+    const env: Record<string, string | undefined> = {
       RAW_BUCKET: LOCAL_BUCKETS.RawBucket,
       CURATED_BUCKET: LOCAL_BUCKETS.CuratedBucket,
       LOAD_QUEUE_URL: loadQueue?.url,
@@ -125,9 +169,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       S3_ENDPOINT: s3Server.endpoint,
       SQS_ENDPOINT: sqsServer.endpoint,
       WAREHOUSE: 'duckdb',
+      POSTGRES_SECRET_ID: postgresSecret ? LOCAL_POSTGRES_SECRET_ID : undefined,
       ...options.env,
+    };
+    const config = loadConfig(env);
+    const composed = compose(config, {
+      s3,
+      sqs,
+      log: options.log,
+      metrics: options.metrics,
+      ...(postgresSecret
+        ? {
+            secrets: new InMemorySecretStore({ [LOCAL_POSTGRES_SECRET_ID]: postgresSecret }),
+            postgres: () => import('../shared/adapters/postgres-shop-database'),
+          }
+        : {}),
     });
-    const composed = compose(config, { s3, sqs, log: options.log, metrics: options.metrics });
     const onPage = options.onPageFetched;
     const runtime: Runtime = onPage
       ? {
@@ -164,6 +221,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     closers.push(() => bridge.stop());
     const invoke: InvokeFunction = (name, event) => {
+      if (faults?.needsProcess(name)) return invokeInChildProcess({ functionName: name, event, env, faults });
       const handler = handlers[name];
       if (!handler) throw new Error(`no local handler for function "${name}"`);
       return handler(event, context);
@@ -178,6 +236,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         options.log.warn('event source mapping error', { error });
       },
       maxBatchingWindowSeconds: options.maxBatchingWindowSeconds ?? 0,
+      ...(visibility === undefined ? {} : { retryVisibilitySeconds: 'expire' as const }),
     });
     closers.push(() => mappings.stop());
 
@@ -197,9 +256,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       topology,
       queues,
       endpoints: { s3: s3Server.endpoint, sqs: sqsServer.endpoint, api: config.sources.dummyjson.baseUrl },
+      ...(postgres ? { postgres } : {}),
       errors,
       async ingest(source, time) {
-        await ingestHandler({ source, time: time.toISOString() }, context);
+        // PGlite takes one client at a time: let the last run's connection go first.
+        if (source === POSTGRES_SOURCE_NAME) await postgres?.idle();
+        const event = { source, time: time.toISOString() };
+        if (faults?.needsProcess('ingest'))
+          await invokeInChildProcess({ functionName: 'ingest', event, env, faults });
+        else await ingestHandler(event, context);
         return { batchId: batchIdForRun(source, runIdFromTime(time)) };
       },
       dropFiles: (paths) => uploadToLanding(runtime.store, LOCAL_BUCKETS.RawBucket, paths),

@@ -1,10 +1,11 @@
 import type { Warehouse } from '../shared/adapters/warehouse';
-import { REASON } from '../shared/constants';
+import { DELETED_STATUS, REASON } from '../shared/constants';
 import { centsToUnits, toCents } from '../shared/domain/money';
 
 /** What `npm start` reports for its batches, read back from the warehouse. Money in currency units, exact to the cent. */
 export interface RunSummary {
   batches: string[];
+  /** Orders with sales: lines of deleted orders (status `deleted`) are counted in `deletedOrders` only. */
   orders: number;
   orderLines: number;
   revenue: number;
@@ -21,23 +22,30 @@ export interface RunSummary {
   rejectsByReason: Record<string, number>;
   /** Customer and product records rejected (their lines are rejected as unknown). */
   rejectedDimensionRecords: number;
+  /** Orders whose source deleted them (a soft delete): in the fact with status `deleted`, not in the sales. */
+  deletedOrders: number;
 }
 
 const cents = (value: unknown): number => toCents(value ?? '0') ?? Number.NaN;
 
-/** Summarise the given batches from the fact and rejects tables. */
+/**
+ * Summarise the given batches from the fact and rejects tables: what the fact holds now of the lines
+ * those batches loaded (a later batch that re-extracted an order owns its lines from then on).
+ */
 export async function summarise(warehouse: Warehouse, batchIds: string[]): Promise<RunSummary> {
   const list = batchIds.length > 0 ? batchIds : [''];
   const placeholders = list.map(() => '?').join(', ');
   const [fact] = await warehouse.query(
-    `SELECT COUNT(DISTINCT source || ':' || order_id) AS orders, COUNT(*) AS order_lines,
-            CAST(COALESCE(SUM(revenue), 0) AS VARCHAR) AS revenue,
-            CAST(COALESCE(SUM(discount_amount), 0) AS VARCHAR) AS discount,
-            CAST(COALESCE(SUM(net_revenue), 0) AS VARCHAR) AS net_revenue,
-            CAST(COALESCE(SUM(cost), 0) AS VARCHAR) AS cost,
-            CAST(COALESCE(SUM(profit), 0) AS VARCHAR) AS profit
+    `SELECT COUNT(DISTINCT CASE WHEN status <> ? THEN source || ':' || order_id END) AS orders,
+            COUNT(DISTINCT CASE WHEN status = ? THEN source || ':' || order_id END) AS deleted_orders,
+            COUNT(*) FILTER (WHERE status <> ?) AS order_lines,
+            CAST(COALESCE(SUM(revenue) FILTER (WHERE status <> ?), 0) AS VARCHAR) AS revenue,
+            CAST(COALESCE(SUM(discount_amount) FILTER (WHERE status <> ?), 0) AS VARCHAR) AS discount,
+            CAST(COALESCE(SUM(net_revenue) FILTER (WHERE status <> ?), 0) AS VARCHAR) AS net_revenue,
+            CAST(COALESCE(SUM(cost) FILTER (WHERE status <> ?), 0) AS VARCHAR) AS cost,
+            CAST(COALESCE(SUM(profit) FILTER (WHERE status <> ?), 0) AS VARCHAR) AS profit
      FROM ANALYTICS.FACT_ORDER_LINES WHERE batch_id IN (${placeholders})`,
-    list,
+    [...Array<string>(8).fill(DELETED_STATUS), ...list],
   );
   const rejects = await warehouse.query(
     `SELECT record_type, reason_code, COUNT(*) AS n FROM STAGING.ORDER_REJECTS
@@ -73,5 +81,6 @@ export async function summarise(warehouse: Warehouse, batchIds: string[]): Promi
     duplicates,
     rejectsByReason,
     rejectedDimensionRecords,
+    deletedOrders: Number(fact?.deleted_orders ?? 0),
   };
 }

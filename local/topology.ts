@@ -346,6 +346,42 @@ function queueRefFromArn(arn: unknown, where: string, file: string, queueNames: 
   );
 }
 
+/** The CloudFormation conditions of every `resources` section. */
+function conditionsOf(config: Obj): Obj {
+  const sections = Array.isArray(config.resources) ? config.resources : [config.resources];
+  return Object.assign(
+    {},
+    ...sections.map((s: unknown) => (isObj(s) && isObj(s.Conditions) ? s.Conditions : {})),
+  );
+}
+
+/**
+ * A list entry written `!If [Condition, entry, !Ref AWS::NoValue]` (an optional destination such as
+ * Snowflake's Snowpipe queue, behind a param): the branch the condition picks for this stage's params,
+ * undefined for `AWS::NoValue`. Any other entry is returned as it is. Conditions may use Equals, Not,
+ * And, Or and Condition over values that resolve offline.
+ */
+function optionalEntry(entry: unknown, conditions: Obj, read: Reader, where: string): unknown {
+  if (!isObj(entry) || !Array.isArray(entry['Fn::If'])) return entry;
+  const [name, then, otherwise] = entry['Fn::If'] as unknown[];
+  const holds = (node: unknown, at: string, depth = 0): boolean => {
+    if (depth > 20 || !isObj(node)) throw new Error(`${where}: condition ${at} cannot be evaluated locally`);
+    const args = (key: string) => (Array.isArray(node[key]) ? (node[key] as unknown[]) : [node[key]]);
+    if ('Fn::Equals' in node) {
+      const [a, b] = args('Fn::Equals').map((v) => String(read.value(v, at)));
+      return a === b;
+    }
+    if ('Fn::Not' in node) return !holds(args('Fn::Not')[0], at, depth + 1);
+    if ('Fn::And' in node) return args('Fn::And').every((c) => holds(c, at, depth + 1));
+    if ('Fn::Or' in node) return args('Fn::Or').some((c) => holds(c, at, depth + 1));
+    if ('Condition' in node)
+      return holds(conditions[String(node.Condition)], String(node.Condition), depth + 1);
+    throw new Error(`${where}: condition ${at} uses a function the local stack cannot evaluate`);
+  };
+  const picked = holds(conditions[String(name)], String(name)) ? then : otherwise;
+  return isObj(picked) && picked.Ref === 'AWS::NoValue' ? undefined : picked;
+}
+
 function resourcesOf(config: Obj, file: string): Obj {
   const resources = config.resources;
   if (resources === undefined) return {};
@@ -475,8 +511,10 @@ export function topologyFromConfig(
     if (configs === undefined) continue;
     const base = `resources.Resources.${bucketLogicalId}.Properties.NotificationConfiguration.QueueConfigurations`;
     if (!Array.isArray(configs)) throw new Error(`${file}: ${base}: expected a list`);
-    configs.forEach((entry: unknown, n: number) => {
+    configs.forEach((item: unknown, n: number) => {
       const where = `${base}[${n}]`;
+      const entry = optionalEntry(item, conditionsOf(config), read, `${file}: ${where}`);
+      if (entry === undefined) return;
       if (!isObj(entry)) throw new Error(`${file}: ${where}: expected a mapping`);
       const queueLogicalId = queueRefFromArn(
         read.raw(entry.Queue, `${where}.Queue`),

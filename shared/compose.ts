@@ -5,7 +5,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { getJson } from './adapters/http-client';
 import { type MessageQueue, SqsMessageQueue } from './adapters/message-queue';
 import { type ObjectStore, S3ObjectStore } from './adapters/object-store';
-import type { SecretStore } from './adapters/secret-store';
+import { type SecretStore, secretStoreFor } from './adapters/secret-store';
+import type { ShopDatabase } from './adapters/shop-database';
+import type { SnowflakeCredentials } from './adapters/snowflake-credentials';
+import type { SnowflakeWarehouse } from './adapters/snowflake-warehouse';
 import type { Warehouse } from './adapters/warehouse';
 import { type Config, loadConfig } from './config';
 import { ConfigError } from './errors';
@@ -27,8 +30,13 @@ export interface Runtime {
   /** Where handlers record what each batch did (EMF on AWS, memory locally, nothing by default). */
   metrics: Metrics;
   getJson: (url: string) => Promise<unknown>;
-  /** The warehouse, opened (and migrated, for DuckDB) on first use. */
-  warehouse(): Promise<Warehouse>;
+  /**
+   * The warehouse, opened (and migrated, for DuckDB) on first use. `credentials`: the Snowflake
+   * credentials the load function's secrets middleware put on the context, for its next sign-in.
+   */
+  warehouse(options?: { credentials?: SnowflakeCredentials | undefined }): Promise<Warehouse>;
+  /** A new connection to the PostgreSQL source (one a run; the run closes it). */
+  shopDatabase(): Promise<ShopDatabase>;
   close(): Promise<void>;
 }
 
@@ -40,7 +48,10 @@ export interface ComposeOptions {
   metrics?: Metrics;
   /** Where sql/ lives (DuckDB migrations); default: the nearest `sql/` from the working directory up. */
   sqlDirectory?: string;
-  /** Where the warehouse's credentials come from (tests); default: by the secret id (Secrets Manager or `file:`). */
+  /**
+   * Where the warehouse's and the PostgreSQL source's credentials come from (tests, the embedded stack);
+   * default: by the secret id (Secrets Manager or `file:`).
+   */
   secrets?: SecretStore;
   /**
    * The Snowflake adapter, passed in by the functions that load (the load handler, the CLIs): a
@@ -48,6 +59,11 @@ export interface ComposeOptions {
    * out of the ingest, enrich and convert artifacts.
    */
   snowflake?: () => Promise<typeof import('./adapters/snowflake-warehouse')>;
+  /**
+   * The PostgreSQL source's adapter (the `pg` driver), passed in by the ingest function and the local
+   * stack only, for the same reason: `pg` stays out of the enrich, convert and load artifacts.
+   */
+  postgres?: () => Promise<typeof import('./adapters/postgres-shop-database')>;
 }
 
 /** Build the adapters for a config. */
@@ -81,6 +97,8 @@ export function compose(config: Config, options: ComposeOptions = {}): Runtime {
   if (!options.sqs) traceClient(sqs);
   const store = new S3ObjectStore(s3);
   let warehouse: Promise<Warehouse> | undefined;
+  /** Kept for the container's life, so the secret is fetched once (and cached by the store). */
+  let postgresSecrets: SecretStore | undefined;
   const log = options.log ?? createLogger(config.logLevel);
   return {
     config,
@@ -89,13 +107,32 @@ export function compose(config: Config, options: ComposeOptions = {}): Runtime {
     log,
     metrics: options.metrics ?? noMetrics,
     getJson: (url) => getJson(url, config.http),
-    warehouse() {
+    warehouse({ credentials } = {}) {
       // A failed open is not cached: the next invocation of a warm container tries again.
       warehouse ??= openWarehouse(config, store, options, log).catch((error: unknown) => {
         warehouse = undefined;
         throw error;
       });
-      return warehouse;
+      if (!credentials || config.warehouse.kind !== 'snowflake') return warehouse;
+      return warehouse.then((opened) => {
+        (opened as SnowflakeWarehouse).useCredentials(credentials);
+        return opened;
+      });
+    },
+    async shopDatabase() {
+      const secretId = config.postgres.secretId;
+      if (!secretId)
+        throw new ConfigError('POSTGRES_SECRET_ID is not set: the PostgreSQL source has no connection');
+      if (!options.postgres) {
+        throw new ConfigError('source postgres: this function was built without the PostgreSQL adapter');
+      }
+      const { openPostgresShopDatabase } = await options.postgres();
+      postgresSecrets ??= options.secrets ?? secretStoreFor(secretId, { region: config.region });
+      return openPostgresShopDatabase(postgresSecrets, secretId, {
+        connectTimeoutMs: config.postgres.connectTimeoutMs,
+        statementTimeoutMs: config.postgres.statementTimeoutMs,
+        log: log.child({ component: 'postgres' }),
+      });
     },
     async close() {
       if (warehouse) await (await warehouse).close();
@@ -154,13 +191,18 @@ let shared: Runtime | undefined;
  * The runtime of this Lambda container, built from the environment on first use and reused while
  * warm. `options` carries what only some functions bundle (the load function's Snowflake adapter).
  */
-export function runtimeFromEnv(options: Pick<ComposeOptions, 'snowflake'> = {}): Runtime {
+export function runtimeFromEnv(
+  options: Pick<ComposeOptions, 'snowflake' | 'postgres' | 'secrets'> = {},
+): Runtime {
   shared ??= lambdaRuntime(loadConfig(), options);
   return shared;
 }
 
 /** Powertools on AWS: JSON logs carrying the Lambda context, EMF metrics on stdout. */
-function lambdaRuntime(config: Config, options: Pick<ComposeOptions, 'snowflake'>): Runtime {
+function lambdaRuntime(
+  config: Config,
+  options: Pick<ComposeOptions, 'snowflake' | 'postgres' | 'secrets'>,
+): Runtime {
   return compose(config, {
     ...options,
     log: createPowertoolsLogger({ level: config.logLevel }),

@@ -32,9 +32,15 @@ const envSchema = z.object({
   SNOWFLAKE_FILE_FORMAT: z.string().refine(isQualifiedIdentifier, SQL_NAME).default('STAGING.PARQUET_FORMAT'),
   SNOWFLAKE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(20_000),
   SNOWFLAKE_STATEMENT_TIMEOUT_S: z.coerce.number().int().min(10).max(3600).default(240),
+  POSTGRES_SECRET_ID: z.string().optional(),
+  POSTGRES_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  POSTGRES_BATCH_ROWS: z.coerce.number().int().min(1).max(100_000).default(1000),
+  POSTGRES_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
+  POSTGRES_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(240_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   PARQUET_ROW_GROUP_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(32_768),
   PARQUET_TARGET_FILE_MB: z.coerce.number().positive().max(4096).default(128),
+  ENRICH_DUPLICATE_INDEX_MB: z.coerce.number().positive().max(4096).default(16),
   AWS_ACCESS_KEY_ID: z.string().optional(),
 });
 
@@ -58,12 +64,19 @@ export interface Config {
   http: { timeoutMs: number; maxAttempts: number; backoffMs: number; maxBackoffMs: number };
   costModel: CostModel;
   warehouse: { kind: 'duckdb'; path: string } | SnowflakeConfig;
+  /** The PostgreSQL source (`source: "postgres"` runs); its connection is the secret `secretId`. */
+  postgres: PostgresConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /**
    * Convert's Parquet output: rows a row group holds (what convert buffers per partition before it
    * encodes) and the size a file rolls over at (Snowflake loads files of 100-250 MB best).
    */
   parquet: { rowGroupRows: number; targetFileBytes: number };
+  /**
+   * Memory enrich's in-batch duplicate index may hold (~30 bytes a key) before it spills to local
+   * disk (/tmp in Lambda) and decides the rest of the batch there, exactly.
+   */
+  duplicateIndexBytes: number;
 }
 
 /**
@@ -79,6 +92,20 @@ export interface SnowflakeConfig {
   fileFormat: string;
   connectTimeoutMs: number;
   statementTimeoutSeconds: number;
+}
+
+/**
+ * The PostgreSQL source: connection settings are the JSON secret `secretId` (Secrets Manager, or
+ * `file:<path>`); unset, a postgres run fails with a ConfigError naming POSTGRES_SECRET_ID. Each run
+ * reads rows changed since the stored watermark less `overlapSeconds`, `batchRows` rows a cursor read
+ * and a raw part; the connect and statement timeouts keep a stuck database from eating the function's.
+ */
+export interface PostgresConfig {
+  secretId: string | undefined;
+  overlapSeconds: number;
+  batchRows: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
 }
 
 /** Parse and validate the configuration; throws ConfigError naming every bad variable. Empty values count as unset. */
@@ -149,10 +176,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             connectTimeoutMs: e.SNOWFLAKE_CONNECT_TIMEOUT_MS,
             statementTimeoutSeconds: e.SNOWFLAKE_STATEMENT_TIMEOUT_S,
           },
+    postgres: {
+      secretId: e.POSTGRES_SECRET_ID,
+      overlapSeconds: e.POSTGRES_OVERLAP_SECONDS,
+      batchRows: e.POSTGRES_BATCH_ROWS,
+      connectTimeoutMs: e.POSTGRES_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: e.POSTGRES_STATEMENT_TIMEOUT_MS,
+    },
     logLevel: e.LOG_LEVEL,
     parquet: {
       rowGroupRows: e.PARQUET_ROW_GROUP_ROWS,
       targetFileBytes: Math.round(e.PARQUET_TARGET_FILE_MB * 1024 * 1024),
     },
+    duplicateIndexBytes: Math.round(e.ENRICH_DUPLICATE_INDEX_MB * 1024 * 1024),
   };
 }

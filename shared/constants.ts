@@ -5,6 +5,8 @@ export const PREFIX = {
   enriched: 'enriched/',
   rejects: 'rejects/',
   curated: 'curated/',
+  /** Extraction state (the PostgreSQL source's watermark): no notification, no lifecycle. */
+  state: 'state/',
 } as const;
 
 /** The commit marker every stage writes last. */
@@ -36,8 +38,16 @@ export const CURATED_TABLE = {
   customers: 'customers',
   products: 'products',
   rejects: 'order_rejects',
+  /** The orders a batch carries whole (sources that extract an order with all its lines): see load. */
+  orders: 'orders',
 } as const;
 export type CuratedTable = (typeof CURATED_TABLE)[keyof typeof CURATED_TABLE];
+
+/**
+ * The status of an order its source deleted (a soft delete: PostgreSQL's `deleted_at`). Its lines stay
+ * in the fact with this status, once; the sales views and the run summary leave them out.
+ */
+export const DELETED_STATUS = 'deleted';
 
 /** Pipeline stages: the same word in the folder, the function, the queue and the log field. */
 export const STAGE = ['ingest', 'enrich', 'convert', 'load'] as const;

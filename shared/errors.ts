@@ -47,6 +47,28 @@ export class SourceSchemaError extends PipelineError {
   }
 }
 
+/**
+ * A source database refused or failed a read. Sign-in, permission and schema errors (SQLSTATE classes
+ * 28 and 42: a wrong password, a missing table or column) fail the same way every time: terminal.
+ * Anything else (a connection refused or dropped, a timeout, a serialization failure) is transient.
+ */
+export class SourceDatabaseError extends PipelineError {
+  readonly code = 'SOURCE_DATABASE';
+  constructor(
+    message: string,
+    /** The database as `postgres://host:port/database` (never with credentials). */
+    readonly database: string,
+    readonly sqlState: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+
+  get kind(): ErrorKind {
+    return this.sqlState?.startsWith('28') || this.sqlState?.startsWith('42') ? 'terminal' : 'transient';
+  }
+}
+
 /** An event or message body is not what the stage accepts. */
 export class InvalidEventError extends PipelineError {
   readonly code = 'EVENT_INVALID';
@@ -88,6 +110,16 @@ export class ConservationError extends PipelineError {
 /** The warehouse refused a statement or a load. */
 export class WarehouseError extends PipelineError {
   readonly code = 'WAREHOUSE';
+  readonly kind = 'transient';
+}
+
+/**
+ * A secret could not be fetched (the store unreachable, throttled, timing out): the invocation is
+ * retried. The message names the secret, never its value. A secret that is missing or malformed is
+ * a ConfigError instead (terminal).
+ */
+export class SecretUnavailableError extends PipelineError {
+  readonly code = 'SECRET_UNAVAILABLE';
   readonly kind = 'transient';
 }
 

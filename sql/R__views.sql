@@ -1,6 +1,8 @@
 -- Analytics views. Re-applied whenever this file changes. Portable: Snowflake and DuckDB.
 -- Money columns are sums of DECIMAL(12,2); margin = profit / revenue (0..1, 4 places), NULL when there
 -- is no revenue. Orders are counted per source (order ids are only unique within their source).
+-- Lines of orders their source deleted (status 'deleted', a soft delete) are sales no more: every view
+-- but VW_ORDER_STATUS, which shows them as their own status, leaves them out.
 
 CREATE OR REPLACE VIEW ANALYTICS.VW_DAILY_REVENUE AS
 SELECT f.order_date,
@@ -12,6 +14,7 @@ SELECT f.order_date,
        SUM(f.profit) AS profit,
        ROUND(SUM(f.profit) / NULLIF(SUM(f.revenue), 0), 4) AS margin
 FROM ANALYTICS.FACT_ORDER_LINES f
+WHERE f.status <> 'deleted'
 GROUP BY f.order_date;
 
 CREATE OR REPLACE VIEW ANALYTICS.VW_SALES_BY_COUNTRY AS
@@ -24,6 +27,7 @@ SELECT COALESCE(a.country, 'unknown') AS country,
        ROUND(SUM(f.profit) / NULLIF(SUM(f.revenue), 0), 4) AS margin
 FROM ANALYTICS.FACT_ORDER_LINES f
 LEFT JOIN ANALYTICS.DIM_ADDRESS a ON a.source = f.source AND a.customer_id = f.customer_id
+WHERE f.status <> 'deleted'
 GROUP BY COALESCE(a.country, 'unknown');
 
 CREATE OR REPLACE VIEW ANALYTICS.VW_SALES_BY_CATEGORY AS
@@ -36,6 +40,7 @@ SELECT COALESCE(p.category, 'unknown') AS category,
        ROUND(SUM(f.profit) / NULLIF(SUM(f.revenue), 0), 4) AS margin
 FROM ANALYTICS.FACT_ORDER_LINES f
 LEFT JOIN ANALYTICS.DIM_PRODUCT p ON p.source = f.source AND p.product_id = f.product_id
+WHERE f.status <> 'deleted'
 GROUP BY COALESCE(p.category, 'unknown');
 
 CREATE OR REPLACE VIEW ANALYTICS.VW_TOP_CUSTOMERS AS
@@ -51,6 +56,7 @@ SELECT f.source,
 FROM ANALYTICS.FACT_ORDER_LINES f
 LEFT JOIN ANALYTICS.DIM_CUSTOMER c ON c.source = f.source AND c.customer_id = f.customer_id
 LEFT JOIN ANALYTICS.DIM_ADDRESS a ON a.source = f.source AND a.customer_id = f.customer_id
+WHERE f.status <> 'deleted'
 GROUP BY f.source, f.customer_id, c.first_name, c.last_name, a.country;
 
 CREATE OR REPLACE VIEW ANALYTICS.VW_ORDER_STATUS AS
@@ -71,6 +77,7 @@ SELECT COALESCE(f.channel, 'unknown') AS channel,
        SUM(f.profit) AS profit,
        ROUND(SUM(f.profit) / NULLIF(SUM(f.revenue), 0), 4) AS margin
 FROM ANALYTICS.FACT_ORDER_LINES f
+WHERE f.status <> 'deleted'
 GROUP BY COALESCE(f.channel, 'unknown');
 
 CREATE OR REPLACE VIEW ANALYTICS.VW_SALES_BY_PAYMENT_METHOD AS
@@ -81,4 +88,5 @@ SELECT COALESCE(f.payment_method, 'unknown') AS payment_method,
        SUM(f.profit) AS profit,
        ROUND(SUM(f.profit) / NULLIF(SUM(f.revenue), 0), 4) AS margin
 FROM ANALYTICS.FACT_ORDER_LINES f
+WHERE f.status <> 'deleted'
 GROUP BY COALESCE(f.payment_method, 'unknown');

@@ -2,7 +2,7 @@ import { FsObjectStore } from '../../shared/adapters/fs-object-store';
 import type { MessageQueue } from '../../shared/adapters/message-queue';
 import { createLogger } from '../../shared/logger';
 import { runConvert } from '../../shared/stages/convert';
-import { report, stepArgs } from './step-io';
+import { report, sampleMemory, stepArgs } from './step-io';
 
 /**
  * Bench step (its own process, so its peak RSS is its own): convert one enriched batch from a
@@ -18,9 +18,13 @@ async function main(): Promise<void> {
     maxBufferedRows?: number;
     maxOpenFiles?: number;
     maxRowGroupsPerFile?: number;
+    maxHeldRowGroups?: number;
     /** Force a GC every this many ms and report the largest live heap seen (needs --expose-gc). */
     liveHeapEveryMs?: number;
+    /** Read process.memoryUsage() every this many ms and report the peaks and the readings. */
+    memoryEveryMs?: number;
   }>();
+  const memory = args.memoryEveryMs ? sampleMemory(args.memoryEveryMs) : undefined;
   let liveHeapMb: number | undefined;
   const gc = (globalThis as { gc?: () => void }).gc;
   if (args.liveHeapEveryMs && gc) {
@@ -50,6 +54,7 @@ async function main(): Promise<void> {
         ...(args.maxBufferedRows ? { maxBufferedRows: args.maxBufferedRows } : {}),
         ...(args.maxOpenFiles ? { maxOpenFiles: args.maxOpenFiles } : {}),
         ...(args.maxRowGroupsPerFile ? { maxRowGroupsPerFile: args.maxRowGroupsPerFile } : {}),
+        ...(args.maxHeldRowGroups ? { maxHeldRowGroups: args.maxHeldRowGroups } : {}),
       },
       config: {
         curatedBucket: args.bucket,
@@ -74,6 +79,7 @@ async function main(): Promise<void> {
     orderLineBytes: lines.reduce((n, f) => n + f.bytes, 0),
     loadMessages: sent.length,
     ...(liveHeapMb === undefined ? {} : { liveHeapMb }),
+    ...(memory ? { memory: memory.peaks() } : {}),
   });
 }
 

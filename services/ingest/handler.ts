@@ -14,8 +14,9 @@ import { runIngest } from '../../shared/stages/ingest';
 import { ingestNotification, isSqsEvent } from '../../shared/stages/ingest-files';
 
 /**
- * Ingest: an EventBridge schedule starts one API run; SQS messages carry S3 notifications of files
- * dropped in `landing/`. Either way it writes raw parts, then the raw manifest.
+ * Ingest: an EventBridge schedule starts one API run (or one incremental PostgreSQL extraction); SQS
+ * messages carry S3 notifications of files dropped in `landing/`. Either way it writes raw parts, then
+ * the raw manifest.
  */
 export function createIngestHandler(runtime: () => Runtime) {
   return middy(async (event: unknown) => {
@@ -54,4 +55,8 @@ export function createIngestHandler(runtime: () => Runtime) {
   }).use(observe('ingest', runtime));
 }
 
-export const handler = createIngestHandler(runtimeFromEnv);
+/** Only the ingest functions bundle the PostgreSQL adapter (the `pg` driver). */
+const ingestRuntime = () =>
+  runtimeFromEnv({ postgres: () => import('../../shared/adapters/postgres-shop-database') });
+
+export const handler = createIngestHandler(ingestRuntime);

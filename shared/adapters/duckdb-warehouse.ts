@@ -139,6 +139,7 @@ export class DuckDbWarehouse implements Warehouse {
       }
       rows[step.load.table] = staged;
       for (const merge of step.merges) await this.execute(merge, [batch.batchId]);
+      for (const replace of step.replaces) await this.execute(replace, [batch.batchId]);
     }
     await this.execute(AUDIT_INSERT, auditBinds(batch, 'loader', rows));
     return { status: 'loaded', rows };

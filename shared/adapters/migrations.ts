@@ -272,6 +272,8 @@ export interface ApplyOptions {
   transactional?: boolean;
   /** Called for each migration before it runs (or, in a dry run, instead). */
   onPending?: (pending: PendingMigration) => void;
+  /** Called for each migration the history already has, up to date (what `--plan` lists as applied). */
+  onApplied?: (migration: Migration) => void;
 }
 
 /** A column of a result row whatever its case (Snowflake upper-cases unquoted names, DuckDB keeps them). */
@@ -296,6 +298,7 @@ export function pendingMigrations(
   migrations: Migration[],
   history: Map<string, string>,
   vars: Record<string, string>,
+  onApplied?: (migration: Migration) => void,
 ): PendingMigration[] {
   const pending: PendingMigration[] = [];
   for (const migration of migrations) {
@@ -308,9 +311,13 @@ export function pendingMigrations(
           `${migration.script} was edited (or rendered with other variables) after it was applied; add a new version instead`,
         );
       }
+      onApplied?.(migration);
       continue;
     }
-    if (migration.kind === 'repeatable' && previous === checksum) continue;
+    if (migration.kind === 'repeatable' && previous === checksum) {
+      onApplied?.(migration);
+      continue;
+    }
     pending.push({
       migration,
       statements: splitStatements(rendered),
@@ -336,7 +343,7 @@ export async function applyMigrations(
   // Render everything before touching the database: a bad variable fails before any change.
   for (const migration of migrations) renderMigration(migration, vars);
   if (!dryRun) for (const statement of options.bootstrap ?? []) await db.execute(statement);
-  const pending = pendingMigrations(migrations, await readHistory(db, dryRun), vars);
+  const pending = pendingMigrations(migrations, await readHistory(db, dryRun), vars, options.onApplied);
   for (const item of pending) {
     options.onPending?.(item);
     if (dryRun) continue;

@@ -103,3 +103,64 @@ export class InMemorySecretStore implements SecretStore {
 export function secretStoreFor(id: string, clientConfig: SecretsManagerClientConfig = {}): SecretStore {
   return id.startsWith('file:') ? new FileSecretStore() : new SecretsManagerSecretStore({ clientConfig });
 }
+
+/** How long a warm container reuses a secret before the next read fetches it again. */
+export const SECRET_TTL_SECONDS = 300;
+
+/**
+ * A secret store that keeps each secret for a time (per container), so warm invocations read it from
+ * memory and a rotated secret is picked up within the TTL. `fresh` reads through and renews the
+ * entry (the retry after a failed sign-in). Concurrent reads of one secret share one fetch; a failed
+ * fetch is not cached.
+ * @example const secrets = new CachingSecretStore(new FileSecretStore(), { ttlMs: 300_000 });
+ */
+export class CachingSecretStore implements SecretStore {
+  private readonly entries = new Map<string, { text: string; fetchedAt: number }>();
+  private readonly inFlight = new Map<string, Promise<string>>();
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly inner: SecretStore,
+    options: { ttlMs?: number; now?: () => number } = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? SECRET_TTL_SECONDS * 1000;
+    this.now = options.now ?? Date.now;
+  }
+
+  get(id: string, options: { fresh?: boolean } = {}): Promise<string> {
+    const entry = this.entries.get(id);
+    if (entry && !options.fresh && this.now() - entry.fetchedAt < this.ttlMs)
+      return Promise.resolve(entry.text);
+    const pending = options.fresh ? undefined : this.inFlight.get(id);
+    if (pending) return pending;
+    // Past the TTL the inner store is asked for a fresh value too (Powertools keeps its own cache).
+    const request = this.inner
+      .get(id, { fresh: true })
+      .then((text) => {
+        this.entries.set(id, { text, fetchedAt: this.now() });
+        return text;
+      })
+      .finally(() => {
+        if (this.inFlight.get(id) === request) this.inFlight.delete(id);
+      });
+    this.inFlight.set(id, request);
+    return request;
+  }
+}
+
+/**
+ * One store for any secret id: `file:<path>` from a local file, anything else from Secrets Manager
+ * (the store built on first use, so a function reading only files never builds an SDK client).
+ */
+export function secretStoreById(secretsManager: () => SecretStore): SecretStore {
+  const files = new FileSecretStore();
+  let remote: SecretStore | undefined;
+  return {
+    get(id, options) {
+      if (id.startsWith('file:')) return files.get(id);
+      remote ??= secretsManager();
+      return remote.get(id, options);
+    },
+  };
+}

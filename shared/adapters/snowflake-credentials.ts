@@ -1,6 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { isIdentifier } from '../domain/identifiers';
 import { ConfigError } from '../errors';
+import { secretObject, secretText } from './secret-json';
 
 /**
  * The Snowflake credentials secret: a JSON object in Secrets Manager (or a local file).
@@ -33,19 +34,8 @@ const USER = /^[^\s'"\\;]{1,255}$/;
 
 /** Parse and check a credentials secret; `secretId` is only used to name it in errors. */
 export function parseSnowflakeCredentials(text: string, secretId: string): SnowflakeCredentials {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // The parser's message quotes the text: it must not reach a log.
-    throw new ConfigError(`Snowflake secret ${secretId} is not a JSON object`);
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ConfigError(`Snowflake secret ${secretId} is not a JSON object`);
-  }
-  const s = json as Record<string, unknown>;
-  const str = (name: string) =>
-    typeof s[name] === 'string' && s[name] !== '' ? (s[name] as string) : undefined;
+  const s = secretObject(text, 'Snowflake secret', secretId);
+  const str = (name: string) => secretText(s, name);
   const bad: string[] = [];
   const account = str('account');
   if (!account || !ACCOUNT.test(account)) bad.push('account');

@@ -58,6 +58,8 @@ export class SnowflakeWarehouse implements Warehouse {
   private credentials: SnowflakeCredentials | undefined;
   /** Set when a sign-in failed: the next one re-reads the secret (it may have been rotated). */
   private secretSuspect = false;
+  /** Credentials a sign-in failed with: handed over again (same invocation), they are ignored. */
+  private refused: SnowflakeCredentials | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly connect: SnowflakeConnector;
 
@@ -76,6 +78,16 @@ export class SnowflakeWarehouse implements Warehouse {
     return next;
   }
 
+  /**
+   * Credentials the load function's secrets middleware read for this invocation (from the container's
+   * cache): the next sign-in uses them instead of reading the secret itself. After a failed sign-in
+   * the secret is re-read fresh (through the same cache, so the next invocation is handed the new
+   * value), and the credentials that failed are not taken again.
+   */
+  useCredentials(credentials: SnowflakeCredentials): void {
+    if (!this.secretSuspect && credentials !== this.refused) this.credentials = credentials;
+  }
+
   private async readCredentials(fresh: boolean): Promise<SnowflakeCredentials> {
     if (this.credentials && !fresh && !this.secretSuspect) return this.credentials;
     const text = await this.deps.secrets.get(this.settings.secretId, {
@@ -83,9 +95,6 @@ export class SnowflakeWarehouse implements Warehouse {
     });
     this.secretSuspect = false;
     this.credentials = parseSnowflakeCredentials(text, this.settings.secretId);
-    if (this.credentials.password) {
-      this.deps.log.warn('Snowflake password sign-in is discouraged; store a privateKey (key-pair) instead');
-    }
     return this.credentials;
   }
 
@@ -98,12 +107,16 @@ export class SnowflakeWarehouse implements Warehouse {
       await old.close().catch(() => undefined);
     }
     const credentials = await this.readCredentials(fresh);
+    if (credentials.password) {
+      this.deps.log.warn('Snowflake password sign-in is discouraged; store a privateKey (key-pair) instead');
+    }
     const started = Date.now();
     let session: SnowflakeSession;
     try {
       session = await this.connect(credentials);
     } catch (error) {
       this.secretSuspect = true;
+      this.refused = credentials;
       throw withoutSecrets(error, credentials);
     }
     const connectMs = Date.now() - started;
@@ -223,6 +236,7 @@ export class SnowflakeWarehouse implements Warehouse {
       }
       rows[step.load.table] = loaded;
       for (const merge of step.merges) await session.execute(merge, [batch.batchId]);
+      for (const replace of step.replaces) await session.execute(replace, [batch.batchId]);
     }
     await session.execute(AUDIT_INSERT, auditBinds(batch, this.settings.loadMode, rows));
     return { status: 'loaded', rows };

@@ -1,5 +1,5 @@
 import type { CuratedTable } from '../constants';
-import type { PendingMigration } from './migrations';
+import type { Migration, PendingMigration } from './migrations';
 
 /** One curated batch to load: the files its convert manifest lists. */
 export interface LoadBatch {
@@ -26,6 +26,8 @@ export interface MigrateOptions {
   /** Include the optional scripts (Snowflake: the raw-zone Snowpipe). */
   optional?: boolean;
   onPending?: (pending: PendingMigration) => void;
+  /** Called for each migration already applied and unchanged. */
+  onApplied?: (migration: Migration) => void;
 }
 
 /**

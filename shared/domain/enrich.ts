@@ -1,5 +1,6 @@
 import { REASON, type ReasonCode } from '../constants';
 import { type CostModel, costRatioFor } from './cost-model';
+import { type DuplicateIndex, type DuplicateKeys, InMemoryDuplicates } from './duplicate-index';
 import { type KnownDimensions, type KnownVersion, NO_KNOWN_DIMENSIONS } from './known-dimensions';
 import { utcDate } from './layout';
 import { applyRatio } from './money';
@@ -20,8 +21,13 @@ import {
   text,
 } from './rules';
 import { SeenKeys } from './seen-keys';
-import type { SourceCustomer, SourceOrderLine, SourceProduct } from './sources/source-definition';
-import type { Conservation, Customer, OrderLine, Product, RecordType, Reject } from './types';
+import type {
+  SourceCustomer,
+  SourceOrderLine,
+  SourceOrderSnapshot,
+  SourceProduct,
+} from './sources/source-definition';
+import type { Conservation, Customer, OrderLine, OrderSnapshot, Product, RecordType, Reject } from './types';
 
 /** A source record with where it came from: the API URL of its page, or the dropped file's key. */
 export interface Sourced<T> {
@@ -50,6 +56,20 @@ const recordVersion = <T>(known: KnownVersion<T> | undefined): T | undefined =>
   known?.origin === 'record' ? known.row : undefined;
 const lineNumber = (value: unknown): number | null =>
   typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : null;
+const keysOf = (line: SourceOrderLine, orderId: Checked<string>): DuplicateKeys => ({
+  naturalKey: text(line.natural_key),
+  lineKey: orderId.ok ? `${orderId.value}#${line.line_no}` : null,
+});
+
+/**
+ * The keys `enrichLine` looks a line's duplicates up by, or undefined for an unparseable line (never
+ * a duplicate). What a pass deciding duplicates ahead of the lines reads (stages/duplicate-spill.ts).
+ */
+export function duplicateKeysOf(received: SourceOrderLine): DuplicateKeys | undefined {
+  if (received.unparseable) return undefined;
+  const line = normaliseLine(received);
+  return keysOf(line, identifier(line.order_id, REASON.missingOrderId, 'order id'));
+}
 
 /**
  * Enrich one batch, a record at a time: first its customers and products, then its order lines,
@@ -74,13 +94,16 @@ export class BatchEnricher {
   private readonly batchProducts = new Map<string, Product>();
   private readonly embeddedCustomers = new Map<string, Customer>();
   private readonly embeddedProducts = new Map<string, Product>();
-  private readonly seenNaturalKeys = new SeenKeys();
-  private readonly seenLineKeys = new SeenKeys();
+  /** Position of the next order line among the batch's lines (what the duplicate index is keyed by). */
+  private nextLine = 0;
+  private readonly seenOrders = new SeenKeys();
   private linesStarted = false;
 
   constructor(
     private readonly context: EnrichContext,
     private readonly known: KnownDimensions = NO_KNOWN_DIMENSIONS,
+    /** Where duplicates are decided; in memory by default, bounded (spilling) in the enrich stage. */
+    private readonly duplicates: DuplicateIndex = new InMemoryDuplicates(),
   ) {}
 
   /** Take in one customer record of the batch; returns its reject when it is not valid. */
@@ -115,6 +138,7 @@ export class BatchEnricher {
   /** Validate, join and price one order line. */
   enrichLine(sourced: Sourced<SourceOrderLine>): LineOutcome {
     this.linesStarted = true;
+    const seq = this.nextLine++;
     const received = sourced.record;
     if (received.unparseable) {
       const reason = failure(REASON.unparseable, received.unparseable.error);
@@ -123,11 +147,10 @@ export class BatchEnricher {
     }
     const line = normaliseLine(received);
     const orderId = identifier(line.order_id, REASON.missingOrderId, 'order id');
-    const naturalKey = text(line.natural_key);
-    const lineKey = orderId.ok ? `${orderId.value}#${line.line_no}` : null;
-    const recordKey = naturalKey ?? lineKey;
+    const keys = keysOf(line, orderId);
+    const recordKey = keys.naturalKey ?? keys.lineKey;
 
-    const duplicate = this.duplicateOf(naturalKey, lineKey);
+    const duplicate = this.duplicateOf(seq, keys);
     if (duplicate) {
       const reason = failure(REASON.duplicate, duplicate);
       return {
@@ -234,6 +257,27 @@ export class BatchEnricher {
   }
 
   /**
+   * The snapshot row of an order the source extracted whole (see `SourceDefinition.mapOrderSnapshot`),
+   * or undefined when its id is missing (its lines are rejected for that) or the batch already
+   * carried the order: the first one wins, as for duplicate lines.
+   */
+  orderSnapshot(snapshot: SourceOrderSnapshot): OrderSnapshot | undefined {
+    const id = identifier(
+      typeof snapshot.order_id === 'string' ? snapshot.order_id.trim() : snapshot.order_id,
+      REASON.missingOrderId,
+      'order id',
+    );
+    if (!id.ok || this.seenOrders.addOrHas(id.value)) return undefined;
+    return {
+      source: this.context.source,
+      order_id: id.value,
+      line_count: snapshot.line_count,
+      batch_id: this.context.batchId,
+      ingested_at: this.context.ingestedAt,
+    };
+  }
+
+  /**
    * The dimension rows this batch writes: its own records, and the versions its lines carried for
    * ids no record (of this batch or an earlier one) describes; one row per id, the last seen.
    */
@@ -270,12 +314,13 @@ export class BatchEnricher {
    * Why a line is a duplicate, or undefined; marks its keys as seen. The first one wins, whatever
    * became of it: a natural key (event id) or an order line (order id, line number) seen before.
    */
-  private duplicateOf(naturalKey: string | null, lineKey: string | null): string | undefined {
-    if (naturalKey !== null && this.seenNaturalKeys.addOrHas(naturalKey)) {
-      return `record ${naturalKey} seen before in this batch`;
+  private duplicateOf(seq: number, keys: DuplicateKeys): string | undefined {
+    const kind = this.duplicates.check(seq, keys);
+    if (kind === 'record') {
+      return `record ${keys.naturalKey} seen before in this batch`;
     }
-    if (lineKey !== null && this.seenLineKeys.addOrHas(lineKey)) {
-      return `order line ${lineKey} seen before in this batch`;
+    if (kind === 'line') {
+      return `order line ${keys.lineKey} seen before in this batch`;
     }
     return undefined;
   }

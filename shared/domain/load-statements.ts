@@ -23,6 +23,11 @@ export interface TableLoad {
   staging: string;
   /** Targets of the MERGE; rejects have none (STAGING.ORDER_REJECTS is their home). */
   targets: MergeTarget[];
+  /**
+   * Statements run after the MERGE, in either load mode (bind: the batch id): the order snapshots'
+   * replace of their orders' lines.
+   */
+  replaces?: string[];
 }
 
 /** A curated file a convert manifest lists. */
@@ -89,6 +94,14 @@ export const TABLE_LOADS: TableLoad[] = [
       },
     ],
   },
+  {
+    // Orders the batch carries whole (sources with order snapshots): after the fact's MERGE, their
+    // lines that the batch no longer has are deleted, so the fact holds each such order's latest lines.
+    table: CURATED_TABLE.orders,
+    staging: 'STAGING.ORDERS_LOAD',
+    targets: [],
+    replaces: [replaceOrderLinesStatement()],
+  },
   { table: CURATED_TABLE.rejects, staging: 'STAGING.ORDER_REJECTS', targets: [] },
 ];
 
@@ -125,6 +138,26 @@ export function mergeStatement(
     `ON ${keys.map((k) => `t.${k} = s.${k}`).join(' AND ')}`,
     `WHEN MATCHED THEN UPDATE SET ${updates.join(', ')}`,
     `WHEN NOT MATCHED THEN INSERT (${columns.join(', ')}) VALUES (${columns.map((c) => `s.${c}`).join(', ')})`,
+  ].join('\n');
+}
+
+/**
+ * Delete the fact lines of the orders a batch carries whole (STAGING.ORDERS_LOAD) that are not among
+ * the batch's clean lines: a line removed at the source (or now rejected) leaves the warehouse, and an
+ * order whose lines are all gone has none left. Bind: the batch id. Runs after the fact's MERGE, in
+ * the same transaction; lines of orders the batch does not carry are never touched.
+ */
+export function replaceOrderLinesStatement(): string {
+  return [
+    'DELETE FROM ANALYTICS.FACT_ORDER_LINES',
+    'USING (SELECT f.source, f.order_id, f.line_no',
+    '  FROM ANALYTICS.FACT_ORDER_LINES f',
+    '  JOIN STAGING.ORDERS_LOAD o ON o.batch_id = ? AND o.source = f.source AND o.order_id = f.order_id',
+    '  LEFT JOIN STAGING.ORDER_LINES_LOAD l ON l.batch_id = o.batch_id AND l.source = f.source',
+    '    AND l.order_id = f.order_id AND l.line_no = f.line_no',
+    '  WHERE l.order_id IS NULL) stale',
+    'WHERE FACT_ORDER_LINES.source = stale.source AND FACT_ORDER_LINES.order_id = stale.order_id',
+    '  AND FACT_ORDER_LINES.line_no = stale.line_no',
   ].join('\n');
 }
 
@@ -165,6 +198,8 @@ export interface LoadStep {
   clear: string;
   /** MERGE statements (bind: the batch id); none in `tasks` mode, where the tasks MERGE. */
   merges: string[];
+  /** Statements after the MERGE (bind: the batch id), in both modes: see TableLoad.replaces. */
+  replaces: string[];
 }
 
 /**
@@ -185,6 +220,7 @@ export function planLoad(files: CuratedFile[], mode: LoadMode): LoadStep[] {
         expectedRows: mine.reduce((sum, f) => sum + f.rows, 0),
         clear: clearStagingStatement(load),
         merges: mode === 'loader' ? load.targets.map((t) => mergeStatement(load, t)) : [],
+        replaces: load.replaces ?? [],
       },
     ];
   });

@@ -22,6 +22,17 @@ export const rawManifestSchema = z.object({
     fileEntry.extend({ entity: z.string(), records: z.number().int().nonnegative(), url: z.string() }),
   ),
   totals: z.record(z.string(), z.number().int().nonnegative()),
+  /**
+   * Incremental sources (PostgreSQL): what the run read, by entity: rows changed since `from` (the
+   * previous watermark less the overlap; null: everything), and the watermark it commits (`to`).
+   */
+  watermark: z
+    .object({
+      overlap_seconds: z.number().int().nonnegative(),
+      from: z.record(z.string(), z.string().nullable()),
+      to: z.record(z.string(), z.string().nullable()),
+    })
+    .optional(),
 });
 export type RawManifest = z.infer<typeof rawManifestSchema>;
 
@@ -41,7 +52,7 @@ export const enrichedManifestSchema = z.object({
   ingested_at: z.string(),
   files: z.array(
     fileEntry.extend({
-      table: z.enum(['order_lines', 'customers', 'products', 'order_rejects']),
+      table: z.enum(['order_lines', 'customers', 'products', 'order_rejects', 'orders']),
       rows: z.number().int().nonnegative(),
     }),
   ),
@@ -58,7 +69,7 @@ export const curatedManifestSchema = z.object({
   upstream_manifest: z.string(),
   files: z.array(
     fileEntry.extend({
-      table: z.enum(['order_lines', 'customers', 'products', 'order_rejects']),
+      table: z.enum(['order_lines', 'customers', 'products', 'order_rejects', 'orders']),
       rows: z.number().int().nonnegative(),
       order_date: z.string().optional(),
     }),

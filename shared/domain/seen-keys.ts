@@ -33,6 +33,11 @@ export class SeenKeys {
     const fits = key.length * 3 <= this.scratch.length;
     const bytes = fits ? this.scratch : this.encoder.encode(key);
     const length = fits ? this.encoder.encodeInto(key, this.scratch).written : bytes.length;
+    return this.addOrHasBytes(bytes, length);
+  }
+
+  /** Add a key given as its UTF-8 bytes (the first `length` of them); true when it was already there. */
+  addOrHasBytes(bytes: Uint8Array, length = bytes.length): boolean {
     let hash = 0x811c9dc5; // FNV-1a
     for (let i = 0; i < length; i += 1) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
     hash >>>= 0;
@@ -44,6 +49,16 @@ export class SeenKeys {
         return false;
       }
       if (this.hashes[slot] === hash && this.equals(at, bytes, length)) return true;
+    }
+  }
+
+  /** Visit every key's UTF-8 bytes, in the order they were first added (a view: copy to keep). */
+  forEachKey(visit: (bytes: Uint8Array) => void): void {
+    const arena = this.arena;
+    for (let at = 0; at < this.used; ) {
+      const length = arena[at]! | (arena[at + 1]! << 8) | (arena[at + 2]! << 16);
+      visit(arena.subarray(at + 3, at + 3 + length));
+      at += 3 + length;
     }
   }
 

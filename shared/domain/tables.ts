@@ -1,5 +1,5 @@
 import { CURATED_TABLE, type CuratedTable } from '../constants';
-import type { Customer, OrderLine, Product, Reject } from './types';
+import type { Customer, OrderLine, OrderSnapshot, Product, Reject } from './types';
 
 /**
  * Column layout of every curated table: names match the warehouse columns (so COPY INTO ...
@@ -121,10 +121,19 @@ export const REJECT_COLUMNS: ColumnSpec<Reject>[] = [
   ts('ingested_at', (r) => r.ingested_at),
 ];
 
+export const ORDER_SNAPSHOT_COLUMNS: ColumnSpec<OrderSnapshot>[] = [
+  str('source', (r) => r.source, false),
+  str('order_id', (r) => r.order_id, false),
+  int('line_count', (r) => r.line_count),
+  str('batch_id', (r) => r.batch_id, false),
+  ts('ingested_at', (r) => r.ingested_at),
+];
+
 /** Columns of each curated table (rows typed loosely: the NDJSON lines enrich wrote). */
 export const TABLE_COLUMNS: Record<CuratedTable, ColumnSpec<never>[]> = {
   [CURATED_TABLE.orderLines]: ORDER_LINE_COLUMNS as ColumnSpec<never>[],
   [CURATED_TABLE.customers]: CUSTOMER_COLUMNS as ColumnSpec<never>[],
   [CURATED_TABLE.products]: PRODUCT_COLUMNS as ColumnSpec<never>[],
   [CURATED_TABLE.rejects]: REJECT_COLUMNS as ColumnSpec<never>[],
+  [CURATED_TABLE.orders]: ORDER_SNAPSHOT_COLUMNS as ColumnSpec<never>[],
 };

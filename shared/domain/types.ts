@@ -61,6 +61,19 @@ export interface OrderLine {
   ingested_at: string;
 }
 
+/**
+ * An order a batch carries whole: the source extracted it with every line it has now (PostgreSQL).
+ * The loader replaces the order's lines with the batch's, so a line removed at the source leaves
+ * the warehouse too. `line_count` is the lines the source had, valid or not.
+ */
+export interface OrderSnapshot {
+  source: string;
+  order_id: string;
+  line_count: number;
+  batch_id: string;
+  ingested_at: string;
+}
+
 export type RecordType = 'order_line' | 'customer' | 'product';
 
 export interface Reject {

@@ -27,7 +27,10 @@ export interface ConvertDeps {
   log: Logger;
   /** Memory bounds beyond the configured row group and file sizes (tests make them small). */
   limits?: Partial<
-    Pick<PartitionedParquetOptions, 'maxBufferedRows' | 'maxOpenFiles' | 'maxRowGroupsPerFile'>
+    Pick<
+      PartitionedParquetOptions,
+      'maxBufferedRows' | 'maxOpenFiles' | 'maxRowGroupsPerFile' | 'maxHeldRowGroups'
+    >
   >;
 }
 
@@ -46,6 +49,13 @@ export const CONVERT_DEFAULTS = {
    * groups (many dates interleaved) meet this limit.
    */
   maxRowGroupsPerFile: 96,
+  /**
+   * Row groups held across all open files: ~4.4 MB of footer metadata at most, whatever the number
+   * of dates. One date's file meets the target size first; 7 interleaved dates (short row groups)
+   * finish files earlier (~16 MB each at 10M lines), so memory stops growing with the input
+   * (bench/README.md).
+   */
+  maxHeldRowGroups: 192,
   /** Open multipart uploads: each may hold a 5 MB part being filled and one in flight. */
   maxOpenFiles: 8,
 } as const;
@@ -75,6 +85,7 @@ export async function runConvert(deps: ConvertDeps, enriched: ObjectRef): Promis
       deps.limits?.maxBufferedRows ?? parquet.rowGroupRows * CONVERT_DEFAULTS.bufferedRowGroups,
     maxOpenFiles: deps.limits?.maxOpenFiles ?? CONVERT_DEFAULTS.maxOpenFiles,
     maxRowGroupsPerFile: deps.limits?.maxRowGroupsPerFile ?? CONVERT_DEFAULTS.maxRowGroupsPerFile,
+    maxHeldRowGroups: deps.limits?.maxHeldRowGroups ?? CONVERT_DEFAULTS.maxHeldRowGroups,
   };
 
   const files: CuratedManifest['files'] = [];

@@ -1,4 +1,5 @@
 import type { ObjectStore } from '../adapters/object-store';
+import type { ShopDatabase } from '../adapters/shop-database';
 import { sha256Hex } from '../checksum';
 import type { Config } from '../config';
 import {
@@ -13,17 +14,21 @@ import type { RawManifest } from '../domain/manifest';
 import { type Entity, type SourceDefinition, sourceNamed } from '../domain/sources';
 import { ConfigError, SourceSchemaError } from '../errors';
 import type { Logger } from '../logger';
+import { runIngestPostgres } from './ingest-postgres';
 
 export interface IngestDeps {
   store: ObjectStore;
   /** `sources`: base URL by source name (the config's, or a subset of it in tests). */
-  config: Pick<Config, 'rawBucket' | 'pageSize'> & {
-    sources: Readonly<Record<string, { baseUrl: string } | undefined>>;
-  };
+  config: Pick<Config, 'rawBucket' | 'pageSize'> &
+    Partial<Pick<Config, 'postgres'>> & {
+      sources: Readonly<Record<string, { baseUrl: string } | undefined>>;
+    };
   /** GET a JSON document (with timeouts and retries). */
   getJson: (url: string) => Promise<unknown>;
   log: Logger;
   now?: () => Date;
+  /** Opens the shop database, for database sources (the Runtime's; absent in functions without it). */
+  shopDatabase?: () => Promise<ShopDatabase>;
 }
 
 export interface IngestRequest {
@@ -37,10 +42,18 @@ const ENTITIES: Entity[] = ['customers', 'products', 'orders'];
 /**
  * Extract every page of every entity of an API source into the raw zone, then write the run's
  * `_manifest.json` last. A page that fails validation fails the run before the manifest, so
- * nothing half-done reaches enrich.
+ * nothing half-done reaches enrich. A database source's run is an incremental extraction instead
+ * (see runIngestPostgres).
  */
 export async function runIngest(deps: IngestDeps, request: IngestRequest): Promise<RawManifest> {
   const source = sourceNamed(request.source);
+  if (source?.kind === 'database') {
+    if (!deps.config.postgres) throw new ConfigError('no PostgreSQL configuration given');
+    return runIngestPostgres(
+      { ...deps, config: { ...deps.config, postgres: deps.config.postgres } },
+      request,
+    );
+  }
   const baseUrl = Object.hasOwn(deps.config.sources, request.source)
     ? deps.config.sources[request.source]?.baseUrl
     : undefined;

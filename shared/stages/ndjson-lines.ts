@@ -64,14 +64,25 @@ export function ndjsonBatches(stream: Readable): {
       const piece = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       hash.update(piece);
       bytes += piece.byteLength;
-      const buffer = rest ? Buffer.concat([rest, piece]) : piece;
       const rows: unknown[] = [];
       let start = 0;
-      for (let end = buffer.indexOf(NEWLINE, start); end !== -1; end = buffer.indexOf(NEWLINE, start)) {
-        parseLine(buffer, start, end, rows);
+      const first = piece.indexOf(NEWLINE);
+      if (rest) {
+        // Only the line cut at the chunk boundary is copied, never the whole chunk.
+        if (first === -1) {
+          rest = Buffer.concat([rest, piece]);
+          continue;
+        }
+        const line = Buffer.concat([rest, piece.subarray(0, first)]);
+        parseLine(line, 0, line.byteLength, rows);
+        start = first + 1;
+      }
+      for (let end = piece.indexOf(NEWLINE, start); end !== -1; end = piece.indexOf(NEWLINE, start)) {
+        parseLine(piece, start, end, rows);
         start = end + 1;
       }
-      rest = start < buffer.byteLength ? buffer.subarray(start) : undefined;
+      // A copy, so the partial line does not keep the whole chunk alive.
+      rest = start < piece.byteLength ? Buffer.from(piece.subarray(start)) : undefined;
       if (rows.length > 0) yield rows;
     }
     if (rest) {

@@ -103,14 +103,27 @@ export async function verifyStoredParquet(
   }
   if (bytes !== file.bytes) fail(`${bytes} bytes, wrote ${file.bytes}`);
   if (hash.digest('hex') !== file.sha256) fail('checksum differs');
-  const end = Buffer.concat(tail);
-  if (end.byteLength < 12) fail('too short to be Parquet');
-  const needed = footerLength(end.subarray(end.byteLength - 8));
-  if (needed > end.byteLength) fail(`footer of ${needed} bytes is longer than the tail kept`);
-  const footer = readParquetFooter(end.subarray(end.byteLength - needed));
+  if (tailBytes < 12) fail('too short to be Parquet');
+  const needed = footerLength(lastBytes(tail, 8));
+  if (needed > tailBytes) fail(`footer of ${needed} bytes is longer than the tail kept`);
+  // Only the footer is copied out of the chunks kept (not the whole 4 MB tail).
+  const footer = readParquetFooter(lastBytes(tail, needed));
   if (footer.rows !== file.rows) fail(`${footer.rows} rows, wrote ${file.rows}`);
   if (footer.rowGroups !== file.rowGroups) fail(`${footer.rowGroups} row groups, wrote ${file.rowGroups}`);
   const expected = JSON.stringify(expectedFooterColumns(columns));
   if (JSON.stringify(footer.columns) !== expected)
     fail(`schema ${JSON.stringify(footer.columns)}, expected ${expected}`);
+}
+
+/** The last `count` bytes of a list of chunks, copied into one buffer. */
+function lastBytes(chunks: readonly Buffer[], count: number): Buffer {
+  const out = Buffer.allocUnsafe(count);
+  let at = count;
+  for (let i = chunks.length - 1; i >= 0 && at > 0; i -= 1) {
+    const chunk = chunks[i]!;
+    const take = Math.min(at, chunk.byteLength);
+    chunk.copy(out, at - take, chunk.byteLength - take);
+    at -= take;
+  }
+  return out;
 }

@@ -18,6 +18,12 @@ export interface PartitionedParquetOptions {
    */
   maxRowGroupsPerFile: number;
   /**
+   * ...and row groups held across all open files at most: past it the open file holding the most is
+   * finished. Bounds the footer metadata as a whole, whatever the number of partitions written at
+   * once (rows of many dates interleaved make many short row groups in several files).
+   */
+  maxHeldRowGroups: number;
+  /**
    * Rows buffered across all partitions at most; past it the partition holding the most is encoded
    * early (a shorter row group). Bounds memory when rows of many dates arrive interleaved.
    */
@@ -150,6 +156,24 @@ export class PartitionedParquetWriter {
     await partition.upload!.write(bytes);
     if (writer.bytes >= this.options.targetFileBytes || writer.rowGroups >= this.options.maxRowGroupsPerFile)
       await this.close(partition);
+    else if (this.heldRowGroups() > this.options.maxHeldRowGroups) await this.close(this.mostRowGroups());
+  }
+
+  /** Row groups whose footer metadata the open files hold. */
+  private heldRowGroups(): number {
+    let held = 0;
+    for (const partition of this.partitions.values())
+      if (partition.upload) held += partition.writer!.rowGroups;
+    return held;
+  }
+
+  private mostRowGroups(): Partition {
+    let most: Partition | undefined;
+    for (const partition of this.partitions.values()) {
+      if (partition.upload && (!most || partition.writer!.rowGroups > most.writer!.rowGroups))
+        most = partition;
+    }
+    return most!;
   }
 
   private async open(partition: Partition): Promise<void> {

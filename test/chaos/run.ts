@@ -5,7 +5,13 @@
  * messages), then the counts; exits non-zero on any difference.
  */
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { type Crash, FaultInjector, type FaultPlan, WRITE_POINTS } from '../../local/faults';
+import {
+  type Crash,
+  FaultInjector,
+  type FaultPlan,
+  FUNCTION_OF_POINT,
+  WRITE_POINTS,
+} from '../../local/faults';
 import { runWithFaults } from '../helpers/fault-run';
 
 /** Mulberry32: a small seeded generator, so a schedule replays from its seed. */
@@ -21,16 +27,19 @@ function random(seed: number): () => number {
 }
 
 /**
- * One schedule: up to two crashes (a message then fails at most twice, and its third receive
- * succeeds, as maxReceiveCount 3 allows), any mix of duplicated, concurrent, reversed and late
- * deliveries, and sometimes API faults.
+ * One schedule: up to two crashes, each a thrown error or (one in three) the process killed (a
+ * message then fails at most twice, and its third receive succeeds, as maxReceiveCount 3 allows),
+ * any mix of duplicated, concurrent, reversed and late deliveries, and sometimes API faults.
  */
 export function schedule(rng: () => number): { plan: FaultPlan; replayS3Events: boolean } {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
   const crashes: Crash[] = [];
   const count = Math.floor(rng() * 3);
   for (let i = 0; i < count; i += 1)
-    crashes.push({ point: pick(WRITE_POINTS), nth: 1 + Math.floor(rng() * 2) });
+    crashes.push({ point: pick(WRITE_POINTS), nth: 1 + Math.floor(rng() * 2), kill: rng() < 1 / 3 });
+  // Two loaders in two processes cannot open one DuckDB file at once (Snowflake sessions can), so a
+  // loader that runs in a child process gets no concurrent copy.
+  const loadInProcess = !crashes.some((c) => c.kill && FUNCTION_OF_POINT[c.point] === 'load');
   const api: FaultPlan['api'][] = [
     undefined,
     { failFirst: { status: 429, count: 2 } },
@@ -42,7 +51,7 @@ export function schedule(rng: () => number): { plan: FaultPlan; replayS3Events: 
       crashes,
       duplicateS3Events: rng() < 0.3,
       duplicateInvocations: rng() < 0.3,
-      concurrentRedelivery: rng() < 0.2,
+      concurrentRedelivery: rng() < 0.2 && (loadInProcess || ['ingest', 'enrich', 'convert']),
       reverseBatches: rng() < 0.5,
       api: pick(api),
     },
@@ -57,13 +66,30 @@ async function main(): Promise<void> {
   const rng = random(seed);
   const started = Date.now();
   const clean = (await runWithFaults(undefined)).totals;
+  // First every write point once with its process killed, then the random schedules.
+  let killsIdentical = 0;
+  for (const point of WRITE_POINTS) {
+    const faults = new FaultInjector({ crashes: [{ point, kill: true }] });
+    const result = await runWithFaults(faults);
+    if (result.deadLetters === 0 && isDeepStrictEqual(result.totals, clean) && faults.killed.length === 1)
+      killsIdentical += 1;
+    else
+      process.stderr.write(
+        `kill at ${point} differs: ${JSON.stringify({ killed: faults.killed, result, clean })}\n`,
+      );
+  }
+  process.stdout.write(
+    `chaos: process killed at each of ${WRITE_POINTS.length} write points: ${killsIdentical} identical\n`,
+  );
   let identical = 0;
   let sameTotals = 0;
   let crashes = 0;
+  let kills = 0;
   for (let run = 1; run <= runs; run += 1) {
     const { plan, replayS3Events } = schedule(rng);
     const result = await runWithFaults(new FaultInjector(plan), { replayS3Events });
     crashes += result.crashed.length;
+    kills += result.killed.length;
     const totalsMatch = isDeepStrictEqual(result.totals, clean);
     if (totalsMatch) sameTotals += 1;
     if (result.deadLetters === 0 && totalsMatch) identical += 1;
@@ -76,10 +102,10 @@ async function main(): Promise<void> {
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   process.stdout.write(
-    `chaos: ${runs} fault schedules (seed ${seed}, ${crashes} crashes injected): ${sameTotals} ended with identical ` +
+    `chaos: ${runs} fault schedules (seed ${seed}, ${crashes} crashes injected, ${kills} of them process kills): ${sameTotals} ended with identical ` +
       `totals; ${identical} also with empty dead-letter queues; ${runs - identical} differed (${seconds} s)\n`,
   );
-  if (identical !== runs) process.exitCode = 1;
+  if (identical !== runs || killsIdentical !== WRITE_POINTS.length) process.exitCode = 1;
 }
 
 await main();

@@ -102,4 +102,28 @@ describe('npm start (the whole pipeline on the embedded stack)', () => {
       /pipeline run failed \(SOURCE_HTTP\): GET http:\/\/127\.0\.0\.1:9\/users\?limit=\d+&skip=0/,
     );
   });
+
+  it('extracts an embedded PostgreSQL seeded from the generator with --source postgres', async () => {
+    // Prepare: the database holds the shop's valid lines (its constraints refuse the anomalies)
+    const shop = generateShop({ seed: 9, carts: 40 });
+    const expected = expectedTotals(shop);
+
+    // Act: PG* variables unset, so the stack serves PGlite over the wire protocol
+    const env = { PGHOST: '', PGPORT: '', PGDATABASE: '', PGUSER: '', PGPASSWORD: '' };
+    const result = await npmStart(
+      ['--json', '--source', 'postgres', '--data-dir', join(dir, 'postgres'), '--seed', '9', '--carts', '40'],
+      env,
+    );
+
+    // Assess
+    expect(result.stderr).not.toMatch(/pipeline run failed/);
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout) as RunSummary;
+    expect(summary.batches).toEqual([expect.stringMatching(/^postgres-\d{8}T\d{6}Z$/)]);
+    expect(summary.orders).toBe(expected.orders);
+    expect(summary.orderLines).toBe(expected.validLines);
+    expect(summary.revenue.toFixed(2)).toBe(formatCents(expected.revenueCents));
+    expect(summary.rejected).toBe(0);
+    expect(summary.deletedOrders).toBe(0);
+  });
 });

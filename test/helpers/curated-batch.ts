@@ -18,6 +18,8 @@ export interface CuratedFixture {
   /** Order lines; several files when `lineFiles` splits them (by order date, as convert does). */
   order_lines?: CuratedRow[];
   order_rejects?: CuratedRow[];
+  /** Orders the batch carries whole (order snapshots): their lines missing from the batch are deleted. */
+  orders?: CuratedRow[];
 }
 
 const sqlType = (c: ColumnSpec<never>): string =>
@@ -45,7 +47,7 @@ export async function putCuratedBatch(
   const files: LoadBatch['files'] = [];
   try {
     await duck.run("SET TimeZone = 'UTC'");
-    const tables: CuratedTable[] = ['customers', 'products', 'order_lines', 'order_rejects'];
+    const tables: CuratedTable[] = ['customers', 'products', 'order_lines', 'orders', 'order_rejects'];
     for (const table of tables) {
       const rows = fixture[table];
       if (!rows || rows.length === 0) continue;

@@ -28,6 +28,8 @@ export interface FaultRunResult {
   deadLetterBodies: { queue: string; bodies: string[] }[];
   /** Crashes that fired. */
   crashed: string[];
+  /** Planned kills whose process exited on SIGKILL. */
+  killed: string[];
   /** Late duplicates replayed after the run settled. */
   replayed: number;
 }
@@ -52,6 +54,8 @@ export async function runWithFaults(
     onErrors?: (errors: Error[]) => void;
     /** `error` to see why a record failed (default silent). */
     logLevel?: 'silent' | 'error';
+    /** Queues' visibility timeout: failed messages wait it out, as on AWS (default: back at once). */
+    visibilityTimeoutSeconds?: number;
   } = {},
 ): Promise<FaultRunResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'faults-'));
@@ -61,6 +65,9 @@ export async function runWithFaults(
     shop: generateShop(FAULT_SHOP),
     faults,
     env: { HTTP_TIMEOUT_MS: '500', ...options.env },
+    ...(options.visibilityTimeoutSeconds === undefined
+      ? {}
+      : { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }),
   });
   try {
     for (const source of ['dummyjson', 'fakestore']) {
@@ -81,7 +88,14 @@ export async function runWithFaults(
     const deadLetters = deadLetterBodies.reduce((n, q) => n + q.bodies.length, 0);
     const totals = await warehouseTotals(await stack.runtime.warehouse());
     if (options.onErrors) options.onErrors(stack.errors);
-    return { totals, deadLetters, deadLetterBodies, crashed: faults ? [...faults.crashed] : [], replayed };
+    return {
+      totals,
+      deadLetters,
+      deadLetterBodies,
+      crashed: faults ? [...faults.crashed] : [],
+      killed: faults ? [...faults.killed] : [],
+      replayed,
+    };
   } finally {
     await stack.close();
     await rm(dataDir, { recursive: true, force: true });

@@ -16,7 +16,7 @@ import { type CuratedFixture, customerRow, lineRow, productRow } from './curated
  * o1/1 has a 10 % discount (100.00): net revenue 900.00. c1 and c3 live in the United Kingdom, c2 in the
  * United States; p1 laptops, p2 smartphones, p3 beauty, p4 no category.
  */
-export function shopFixture(batchId: string): Required<CuratedFixture> {
+export function shopFixture(batchId: string): Required<Omit<CuratedFixture, 'orders'>> {
   const line = (
     order_id: string,
     line_no: number,

@@ -16,7 +16,7 @@ import {
   type EnrichedManifest,
 } from '../../shared/domain/manifest';
 import { formatCents } from '../../shared/domain/money';
-import type { Customer, OrderLine, Product, Reject } from '../../shared/domain/types';
+import type { Customer, OrderLine, OrderSnapshot, Product, Reject } from '../../shared/domain/types';
 import { ManifestMismatchError } from '../../shared/errors';
 import { createLogger } from '../../shared/logger';
 import { type ConvertDeps, runConvert } from '../../shared/stages/convert';
@@ -47,13 +47,16 @@ type Tables = {
   customers?: Customer[];
   products?: Product[];
   order_rejects?: Reject[];
+  orders?: OrderSnapshot[];
 };
 
 /** Write an enriched batch as enrich does (NDJSON per table, manifest last); the manifest's key. */
 async function putEnriched(store: ObjectStore, batchId: string, tables: Tables): Promise<string> {
   const prefix = `enriched/source=dummyjson/ingest_date=2026-11-26/batch_id=${batchId}/`;
   const files: EnrichedManifest['files'] = [];
-  for (const table of Object.values(CURATED_TABLE)) {
+  // The tables enrich lists for an API source; order snapshots only when the fixture has them.
+  const listed = Object.values(CURATED_TABLE).filter((t) => t !== CURATED_TABLE.orders || tables.orders);
+  for (const table of listed) {
     const rows = tables[table] ?? [];
     const body = Buffer.from(rows.map((row) => `${JSON.stringify(row)}\n`).join(''));
     const key = `${prefix}${table}.ndjson`;
@@ -457,6 +460,29 @@ describe('convert against s3rver, read back with DuckDB', () => {
       `SELECT COUNT(*)::INTEGER AS n, SUM(profit)::VARCHAR AS profit FROM read_parquet(${await local(files)})`,
     );
     expect(total).toEqual({ n: 3000, profit: formatCents(lines.reduce((s, l) => s + l.profit_cents, 0)) });
+  });
+
+  it('finishes files early so that the open files hold at most so many row groups of footer metadata', async () => {
+    // Prepare: 4 dates interleaved make short row groups (~25 rows); 12 row groups held at most
+    const lines = [...orderLines(2000, { seed: 9, days: 4, batchId: 'held' })];
+    const key = await putEnriched(store, 'held', { order_lines: lines });
+    deps.limits = { maxBufferedRows: 100, maxHeldRowGroups: 12 };
+
+    // Act
+    const manifest = await runConvert(deps, { bucket: 'raw', key });
+
+    // Assess: no file holds more than the cap, so files end early (not one a date); nothing lost
+    const files = ofTable(manifest, 'order_lines');
+    const groups = await query(
+      `SELECT file_name, COUNT(DISTINCT row_group_id)::INTEGER AS n FROM parquet_metadata(${await local(files)}) GROUP BY file_name`,
+    );
+    expect(groups).toHaveLength(files.length);
+    expect(Math.max(...groups.map((g) => g.n as number))).toBeLessThanOrEqual(12);
+    expect(files.length).toBeGreaterThan(2 * 4);
+    const [total] = await query(
+      `SELECT COUNT(*)::INTEGER AS n, SUM(revenue)::VARCHAR AS revenue FROM read_parquet(${await local(files)})`,
+    );
+    expect(total).toEqual({ n: 2000, revenue: formatCents(lines.reduce((s, l) => s + l.revenue_cents, 0)) });
   });
 
   it('refuses an input that does not match its manifest checksum and writes no manifest', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,10 +8,10 @@ import { type FakeApi, startFakeApi } from '../../local/fake-api';
 import { expectedTotals, generateShop } from '../../local/generator';
 import { type S3Server, s3ClientConfig, startS3Server } from '../../local/s3-server';
 import type { MessageQueue } from '../../shared/adapters/message-queue';
-import type { ObjectStore } from '../../shared/adapters/object-store';
+import { getText, type ObjectStore } from '../../shared/adapters/object-store';
 import { compose, type Runtime } from '../../shared/compose';
 import { loadConfig } from '../../shared/config';
-import { enrichedPrefix, manifestKeyIn, rawRunPrefix } from '../../shared/domain/layout';
+import { curatedManifestKey, enrichedPrefix, manifestKeyIn, rawRunPrefix } from '../../shared/domain/layout';
 import type { LoadMessage } from '../../shared/domain/manifest';
 import { formatCents } from '../../shared/domain/money';
 import { createLogger } from '../../shared/logger';
@@ -131,5 +132,35 @@ describe('two enrich attempts of one API run racing on different raw manifests',
 
     // Assess
     expect(second.files).toEqual(first.files);
+  });
+
+  it('lets two converts of one batch race to the same keys: same bytes, same manifest, both read back', async () => {
+    // Prepare: a visibility timeout expired mid-convert, so a second convert of the batch runs beside it
+    const enrichedKey = manifestKeyIn(enrichedPrefix('dummyjson', '2026-11-26', batchId));
+    const sentBefore = queue.sent.length;
+
+    // Act
+    const [a, b] = await Promise.all([
+      runConvert(rt, { bucket: 'raw', key: enrichedKey }),
+      runConvert(rt, { bucket: 'raw', key: enrichedKey }),
+    ]);
+    const stored = JSON.parse(await getText(rt.store, 'curated', curatedManifestKey(batchId)));
+    const bytes = await Promise.all(
+      a.files.map(async (f) =>
+        createHash('sha256')
+          .update(await rt.store.get('curated', f.key))
+          .digest('hex'),
+      ),
+    );
+
+    // Assess: deterministic Parquet, so whichever write S3 keeps last, the manifest's checksums hold
+    expect(a.files.length).toBeGreaterThan(0);
+    expect(b).toEqual(a);
+    expect(stored).toEqual(a);
+    expect(bytes).toEqual(a.files.map((f) => f.sha256));
+    expect(queue.sent.slice(sentBefore).map((m) => m.body)).toEqual([
+      { batchId, bucket: 'curated', manifestKey: curatedManifestKey(batchId) },
+      { batchId, bucket: 'curated', manifestKey: curatedManifestKey(batchId) },
+    ]);
   });
 });

@@ -29,6 +29,7 @@ type FileRecord = {
 /** A self-describing event source, shaped like the file-drop contract (DESIGN.md). */
 const events: SourceDefinition = {
   name: 'events',
+  kind: 'files',
   paths: { customers: '', products: '', orders: '' },
   paging: 'none',
   recordsOf: (_entity, body) => ({ records: (body as { records: unknown[] }).records }),

@@ -22,7 +22,13 @@ const VARS = {
   storage_external_id: 'shop-pipeline-dev-snowflake',
   curated_bucket: 'shop-pipeline-curated-dev-eu-west-1-123456789012',
 };
-const PORTABLE = ['V1.0.0__schemas.sql', 'V1.1.0__tables.sql', 'R__views.sql'];
+const PORTABLE = [
+  'V1.0.0__schemas.sql',
+  'V1.1.0__tables.sql',
+  'V1.8.0__order_snapshots.sql',
+  'R__reject_reasons.sql',
+  'R__views.sql',
+];
 
 const snowflake = (fake: FakeSnowflake, sqlDirectory = SQL) =>
   new SnowflakeWarehouse(
@@ -177,6 +183,9 @@ describe('migrations for Snowflake (a fake session at the driver edge)', () => {
       'V1.3.0__storage_integration_and_stage.sql',
       'V1.4.0__streams.sql',
       'V1.5.0__loader_grants.sql',
+      'V1.8.0__order_snapshots.sql',
+      'V1.8.1__order_snapshot_grants.sql',
+      'R__reject_reasons.sql',
       'R__tasks.sql',
       'R__views.sql',
     ]);

@@ -161,7 +161,8 @@ describe('observe (the middlewares every pipeline function uses)', () => {
     // Prepare
     const metrics = createMemoryMetrics();
     const { runtime, lines } = observed(metrics);
-    const handler = createLoadHandler(() => runtime as unknown as Runtime);
+    const config = { warehouse: { kind: 'duckdb', path: ':memory:' } };
+    const handler = createLoadHandler(() => ({ ...runtime, config }) as unknown as Runtime);
 
     // Act
     const outcome = handler({ 'detail-type': 'Scheduled Event' } as never, context);

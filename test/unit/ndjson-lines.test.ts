@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NdjsonLineError, ndjsonBatches } from '../../shared/stages/ndjson-lines';
 
@@ -33,6 +34,29 @@ describe('ndjsonBatches', () => {
       sha256: createHash('sha256').update(bytes).digest('hex'),
       records: 2,
     });
+  });
+
+  it('reads the same rows however the stream is cut, lines spanning many chunks included', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ s: fc.string({ unit: 'grapheme', maxLength: 30 }), n: fc.integer() }), {
+          maxLength: 12,
+        }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        async (objects, cuts) => {
+          // Prepare: cut the bytes at arbitrary offsets (several cuts may fall in one line)
+          const bytes = Buffer.from(objects.map((o) => `${JSON.stringify(o)}\n`).join(''));
+          const at = [...new Set(cuts.map((c) => c % (bytes.byteLength + 1)))].sort((a, b) => a - b);
+          const chunks = [0, ...at].map((start, i) => bytes.subarray(start, at[i] ?? bytes.byteLength));
+          // Act
+          const { rows, summary } = await readAll(chunks.filter((c) => c.byteLength > 0));
+          // Assess
+          expect(rows).toEqual(objects);
+          expect(summary.bytes).toBe(bytes.byteLength);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('skips blank lines, accepts CRLF and a last line without a newline', async () => {

@@ -9,6 +9,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  CachingSecretStore,
   FileSecretStore,
   InMemorySecretStore,
   SecretsManagerSecretStore,
@@ -151,5 +152,30 @@ describe('local secret stores', () => {
     // Act + Assess
     await expect(store.get('a')).resolves.toBe('1');
     await expect(store.get('b')).rejects.toThrow('secret b is not set');
+  });
+});
+
+describe('CachingSecretStore', () => {
+  it('shares one fetch between concurrent reads, and a fresh read renews the cached value', async () => {
+    // Prepare
+    let fetches = 0;
+    const inner = {
+      get: async (_id: string, options?: { fresh?: boolean }) => {
+        fetches += 1;
+        return `value-${fetches}-${options?.fresh ? 'fresh' : 'cached'}`;
+      },
+    };
+    const store = new CachingSecretStore(inner, { ttlMs: 60_000, now: () => 0 });
+
+    // Act
+    const concurrent = await Promise.all([store.get('s'), store.get('s'), store.get('s')]);
+    const renewed = await store.get('s', { fresh: true });
+    const afterwards = await store.get('s');
+
+    // Assess
+    expect(concurrent).toEqual(['value-1-fresh', 'value-1-fresh', 'value-1-fresh']);
+    expect(renewed).toBe('value-2-fresh');
+    expect(afterwards).toBe('value-2-fresh');
+    expect(fetches).toBe(2);
   });
 });

@@ -13,13 +13,26 @@ import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MANIFEST_FILE, PREFIX } from '../../shared/constants';
 import { snapshotRoot } from '../../shared/domain/known-dimensions';
+import { manifestKeyIn, rawPageKey, rawRunPrefix } from '../../shared/domain/layout';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const FUNCTIONS = ['ingest', 'enrich', 'convert', 'load'] as const;
+/** Each artifact (zip) and the handler folder it bundles: the PostgreSQL function runs the ingest code. */
+const ARTIFACTS = {
+  ingest: 'ingest',
+  ingestPostgres: 'ingest',
+  enrich: 'enrich',
+  convert: 'convert',
+  load: 'load',
+} as const;
+const FUNCTION_COUNT = Object.keys(ARTIFACTS).length;
 /** Where enrich keeps the dimensions it has seen (shared/domain/known-dimensions.ts writes below it). */
 const DIMS_PREFIX = `${PREFIX.enriched}_dims/`;
 /** The stage `sls package` runs with here, and the defaults of its parameters in serverless.yml. */
 const STAGE = 'dev';
+const POSTGRES_SECRET_ARN =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub placeholders, as written
+  'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:shop-pipeline/dev/postgres-??????';
 const SNOWFLAKE_SECRET_ARN =
   // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub placeholders, as written
   'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:shop-pipeline/dev/snowflake-??????';
@@ -43,6 +56,9 @@ function field(value: unknown, ...path: string[]): unknown {
 function asList(value: unknown): unknown[] {
   return Array.isArray(value) ? value : value === undefined ? [] : [value];
 }
+
+/** An entry written `!If [condition, ...]` (an optional one, such as the Snowpipe notifications). */
+const isConditional = (value: unknown): boolean => isObj(value) && 'Fn::If' in value;
 
 /** The logical id a `{"Fn::GetAtt": [id, "Arn"]}` points at. */
 function getAttTarget(value: unknown): string | undefined {
@@ -141,12 +157,13 @@ describe('compiled CloudFormation template (sls package)', () => {
 
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it('packages four functions, each in its own artifact, on nodejs22.x arm64', () => {
+  it('packages five functions, each in its own artifact, on nodejs22.x arm64', () => {
     const functions = ofType('AWS::Lambda::Function');
     expect(functions.map(([id]) => id).sort()).toEqual([
       'ConvertLambdaFunction',
       'EnrichLambdaFunction',
       'IngestLambdaFunction',
+      'IngestPostgresLambdaFunction',
       'LoadLambdaFunction',
     ]);
     const keys = new Set<string>();
@@ -156,27 +173,46 @@ describe('compiled CloudFormation template (sls package)', () => {
       const key = String(field(fn.Properties, 'Code', 'S3Key'));
       keys.add(key);
       const zip = key.split('/').pop() ?? '';
-      expect(zip, id).toMatch(/^(ingest|enrich|convert|load)\.zip$/);
+      expect(zip, id).toMatch(/^(ingest|ingestPostgres|enrich|convert|load)\.zip$/);
       expect(existsSync(join(out, zip)), zip).toBe(true);
     }
-    expect(keys.size).toBe(4);
+    expect(keys.size).toBe(FUNCTION_COUNT);
   });
 
   it('puts the bundled handler (CommonJS) in each artifact and nothing of DuckDB anywhere', () => {
-    for (const fn of FUNCTIONS) {
-      const entries = zipEntries(join(out, `${fn}.zip`)).map((e) => e.name);
-      expect(entries, fn).toContain(`services/${fn}/handler.cjs`);
+    for (const [zip, fn] of Object.entries(ARTIFACTS)) {
+      const entries = zipEntries(join(out, `${zip}.zip`)).map((e) => e.name);
+      expect(entries, zip).toContain(`services/${fn}/handler.cjs`);
       expect(
         entries.filter((e) => e.includes('@duckdb') || e.endsWith('.node')),
-        fn,
+        zip,
+      ).toEqual([]);
+    }
+  });
+
+  it('bundles the pg driver into the ingest artifacts only, and PGlite (dev only) into none', () => {
+    for (const [zip, fn] of Object.entries(ARTIFACTS)) {
+      const entries = zipEntries(join(out, `${zip}.zip`));
+      const code =
+        entries
+          .find((e) => e.name === `services/${fn}/handler.cjs`)
+          ?.read()
+          .toString('utf8') ?? '';
+      // pg's optional native binding stays a lazy require (never installed, never packed).
+      expect(code.includes('require("pg-native")'), zip).toBe(fn === 'ingest');
+      expect(code.includes('shop-pipeline-ingest'), zip).toBe(fn === 'ingest');
+      expect(code.toLowerCase(), zip).not.toContain('pglite');
+      expect(
+        entries.filter((e) => e.name.includes('pg-native')),
+        zip,
       ).toEqual([]);
     }
   });
 
   it('loads each packaged handler outside the project, as Lambda would (no node_modules beside it)', () => {
-    for (const fn of FUNCTIONS) {
-      const dir = join(out, 'unpacked', fn);
-      for (const entry of zipEntries(join(out, `${fn}.zip`))) {
+    for (const [zip, fn] of Object.entries(ARTIFACTS)) {
+      const dir = join(out, 'unpacked', zip);
+      for (const entry of zipEntries(join(out, `${zip}.zip`))) {
         if (entry.name.endsWith('/')) continue;
         mkdirSync(join(dir, entry.name, '..'), { recursive: true });
         writeFileSync(join(dir, entry.name), entry.read());
@@ -254,25 +290,27 @@ describe('compiled CloudFormation template (sls package)', () => {
     // Prepare
     const rules = asList(
       field(resources.RawBucket?.Properties, 'NotificationConfiguration', 'QueueConfigurations'),
-    ).map((c) => {
-      const filters = asList(field(c, 'Filter', 'S3Key', 'Rules'));
-      const rule = (name: string) =>
-        field(
-          filters.find((r) => field(r, 'Name') === name),
-          'Value',
+    )
+      .filter((c) => !isConditional(c))
+      .map((c) => {
+        const filters = asList(field(c, 'Filter', 'S3Key', 'Rules'));
+        const rule = (name: string) =>
+          field(
+            filters.find((r) => field(r, 'Name') === name),
+            'Value',
+          );
+        const queue = getAttTarget(field(c, 'Queue'));
+        const consumer = ofType('AWS::Lambda::EventSourceMapping').find(
+          ([, m]) => getAttTarget(m.Properties.EventSourceArn) === queue,
         );
-      const queue = getAttTarget(field(c, 'Queue'));
-      const consumer = ofType('AWS::Lambda::EventSourceMapping').find(
-        ([, m]) => getAttTarget(m.Properties.EventSourceArn) === queue,
-      );
-      return {
-        event: field(c, 'Event'),
-        queue,
-        prefix: rule('prefix'),
-        suffix: rule('suffix'),
-        function: getAttTarget(consumer?.[1].Properties.FunctionName),
-      };
-    });
+        return {
+          event: field(c, 'Event'),
+          queue,
+          prefix: rule('prefix'),
+          suffix: rule('suffix'),
+          function: getAttTarget(consumer?.[1].Properties.FunctionName),
+        };
+      });
 
     // Assess
     expect(rules).toEqual([
@@ -301,22 +339,60 @@ describe('compiled CloudFormation template (sls package)', () => {
     expect(field(resources.CuratedBucket?.Properties, 'NotificationConfiguration')).toBeUndefined();
   });
 
-  it('schedules one ingest run per API source, whose input names the source', () => {
+  it('schedules one ingest run per API source, and the PostgreSQL extraction on its own (off by default)', () => {
     // Prepare
     const rules = ofType('AWS::Events::Rule');
 
     // Assess
     const inputs = rules.map(([id, rule]) => {
       const [target] = asList(rule.Properties.Targets);
-      expect(getAttTarget(field(target, 'Arn')), id).toBe('IngestLambdaFunction');
       expect(field(target, 'InputTransformer', 'InputPathsMap'), id).toEqual({ time: '$.time' });
       const template = String(field(target, 'InputTransformer', 'InputTemplate'));
-      return JSON.parse(template.replace('<time>', '"2026-11-26T03:00:00Z"')) as unknown;
+      const input = JSON.parse(template.replace('<time>', '"2026-11-26T03:00:00Z"')) as unknown;
+      return { target: getAttTarget(field(target, 'Arn')), state: rule.Properties.State, input };
     });
+    const time = '2026-11-26T03:00:00Z';
     expect(inputs).toEqual([
-      { source: 'dummyjson', time: '2026-11-26T03:00:00Z' },
-      { source: 'fakestore', time: '2026-11-26T03:00:00Z' },
+      { target: 'IngestLambdaFunction', state: 'ENABLED', input: { source: 'dummyjson', time } },
+      { target: 'IngestLambdaFunction', state: 'ENABLED', input: { source: 'fakestore', time } },
+      { target: 'IngestPostgresLambdaFunction', state: 'DISABLED', input: { source: 'postgres', time } },
     ]);
+  });
+
+  it('runs the PostgreSQL extraction one at a time, outside a VPC unless the parameters name one', () => {
+    // Prepare
+    const fn = resources.IngestPostgresLambdaFunction?.Properties;
+    const role = resources.IngestPostgresRole?.Properties;
+
+    // Assess
+    expect(fn?.ReservedConcurrentExecutions).toBe(1);
+    expect(field(fn, 'Environment', 'Variables')).toMatchObject({
+      POSTGRES_SECRET_ID: `shop-pipeline/${STAGE}/postgres`,
+      NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+    });
+    expect(fn?.VpcConfig).toEqual({
+      'Fn::If': [
+        'HasPostgresVpc',
+        { SubnetIds: { 'Fn::Split': [',', ''] }, SecurityGroupIds: { 'Fn::Split': [',', ''] } },
+        { Ref: 'AWS::NoValue' },
+      ],
+    });
+    expect(field(template, 'Conditions', 'HasPostgresVpc')).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': ['', ''] }],
+    });
+    // The VPC's network-interface actions (AWS's managed policy) only with a VPC.
+    expect(role?.ManagedPolicyArns).toEqual({
+      'Fn::If': [
+        'HasPostgresVpc',
+        [
+          {
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub placeholders
+            'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+          },
+        ],
+        { Ref: 'AWS::NoValue' },
+      ],
+    });
   });
 
   it('encrypts every bucket, blocks public access, and denies non-TLS requests', () => {
@@ -375,6 +451,7 @@ describe('compiled CloudFormation template (sls package)', () => {
     const notified = asList(
       field(resources.RawBucket?.Properties, 'NotificationConfiguration', 'QueueConfigurations'),
     )
+      .filter((c) => !isConditional(c))
       .map((c) => getAttTarget(field(c, 'Queue')))
       .sort();
 
@@ -393,7 +470,7 @@ describe('compiled CloudFormation template (sls package)', () => {
     ).toEqual(notified);
   });
 
-  it('grants no IAM statement a wildcard action or a bare Resource "*"', () => {
+  it('grants no IAM statement a wildcard action, nor a bare Resource "*" beyond the two X-Ray write actions', () => {
     // Prepare
     const statements = [
       ...ofType('AWS::IAM::Role').flatMap(([, role]) =>
@@ -406,15 +483,33 @@ describe('compiled CloudFormation template (sls package)', () => {
 
     // Assess
     expect(statements.length).toBeGreaterThan(0);
+    let traceStatements = 0;
     for (const statement of statements) {
       const actions = asList(field(statement, 'Action'));
       expect(actions.length, JSON.stringify(statement)).toBeGreaterThan(0);
       expect(field(statement, 'NotAction'), JSON.stringify(statement)).toBeUndefined();
       for (const action of actions) expect(String(action), JSON.stringify(statement)).not.toContain('*');
+      if (isTraceWrite(statement)) {
+        traceStatements += 1;
+        continue;
+      }
       for (const resource of asList(field(statement, 'Resource'))) {
         expect(resource, JSON.stringify(statement)).not.toBe('*');
       }
     }
+    // One per function role, and the exception is exactly that shape.
+    expect(traceStatements).toBe(FUNCTION_COUNT);
+    expect(
+      isTraceWrite({ Effect: 'Allow', Action: ['xray:PutTraceSegments', 's3:GetObject'], Resource: '*' }),
+    ).toBe(false);
+    expect(isTraceWrite({ Effect: 'Allow', Action: ['xray:GetTraceSummaries'], Resource: '*' })).toBe(false);
+  });
+
+  it('runs every function with X-Ray active tracing', () => {
+    // Assess
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions).toHaveLength(FUNCTION_COUNT);
+    for (const [id, fn] of functions) expect(fn.Properties.TracingConfig, id).toEqual({ Mode: 'Active' });
   });
 
   it('runs each function as its own role, which reaches only its log group, its queues and its own prefixes', () => {
@@ -426,21 +521,25 @@ describe('compiled CloudFormation template (sls package)', () => {
       prefixes.flatMap((p) => [`s3:GetObject ${bucket}/${p}*`, `s3:ListBucket ${bucket} prefix=${p}*`]);
     const write = (bucket: string, ...prefixes: string[]) =>
       prefixes.map((p) => `s3:PutObject ${bucket}/${p}*`);
+    const traces = ['xray:PutTelemetryRecords "*"', 'xray:PutTraceSegments "*"'];
     const expected: Record<string, string[]> = {
       IngestLambdaFunction: [
         ...logs('Ingest'),
+        ...traces,
         ...consume('IngestFilesQueue'),
         ...read('RawBucket', PREFIX.landing),
         ...write('RawBucket', PREFIX.raw),
       ],
       EnrichLambdaFunction: [
         ...logs('Enrich'),
+        ...traces,
         ...consume('EnrichQueue'),
         ...read('RawBucket', PREFIX.raw, DIMS_PREFIX),
         ...write('RawBucket', PREFIX.enriched, PREFIX.rejects),
       ],
       ConvertLambdaFunction: [
         ...logs('Convert'),
+        ...traces,
         ...consume('ConvertQueue'),
         ...read('RawBucket', PREFIX.enriched, PREFIX.rejects),
         ...write('CuratedBucket', PREFIX.curated),
@@ -448,9 +547,17 @@ describe('compiled CloudFormation template (sls package)', () => {
       ],
       LoadLambdaFunction: [
         ...logs('Load'),
+        ...traces,
         ...consume('LoadQueue'),
         ...read('CuratedBucket', PREFIX.curated),
         `secretsmanager:GetSecretValue ${SNOWFLAKE_SECRET_ARN}`,
+      ],
+      IngestPostgresLambdaFunction: [
+        ...logs('IngestPostgres'),
+        ...traces,
+        ...read('RawBucket', `${PREFIX.raw}source=postgres/`, `${PREFIX.state}source=postgres/`),
+        ...write('RawBucket', `${PREFIX.raw}source=postgres/`, `${PREFIX.state}source=postgres/`),
+        `secretsmanager:GetSecretValue ${POSTGRES_SECRET_ARN}`,
       ],
     };
 
@@ -467,7 +574,7 @@ describe('compiled CloudFormation template (sls package)', () => {
     expect(snapshotRoot('dummyjson').startsWith(DIMS_PREFIX)).toBe(true);
     expect(granted).toEqual(Object.fromEntries(Object.entries(expected).map(([id, g]) => [id, g.sort()])));
     const roles = ofType('AWS::Lambda::Function').map(([, fn]) => getAttTarget(fn.Properties.Role));
-    expect(new Set(roles).size).toBe(4);
+    expect(new Set(roles).size).toBe(FUNCTION_COUNT);
     // No shared role left behind by the framework.
     expect(resources.IamRoleLambdaExecution).toBeUndefined();
     for (const id of roles) {
@@ -502,6 +609,91 @@ describe('compiled CloudFormation template (sls package)', () => {
     });
   });
 
+  it("sends raw part files, never a manifest, to Snowflake's Snowpipe queue, only when both params say so", () => {
+    // Prepare
+    const configs = asList(
+      field(resources.RawBucket?.Properties, 'NotificationConfiguration', 'QueueConfigurations'),
+    );
+    const snowpipe = configs.filter(isConditional).map((c) => field(c, 'Fn::If') as unknown[]);
+    const rulesOf = (c: unknown) => {
+      const filters = asList(field(c, 'Filter', 'S3Key', 'Rules'));
+      const value = (name: string) =>
+        field(
+          filters.find((r) => field(r, 'Name') === name),
+          'Value',
+        );
+      return {
+        event: field(c, 'Event'),
+        prefix: String(value('prefix') ?? ''),
+        suffix: String(value('suffix') ?? ''),
+      };
+    };
+    const keyMatches = (rule: { prefix: string; suffix: string }, key: string) =>
+      key.startsWith(rule.prefix) && key.endsWith(rule.suffix);
+    const run = rawRunPrefix('dummyjson', '2026-11-26', '20261126T030000Z');
+
+    // Assess: ten conditional rules, one per last digit of part-N.json, to the param's queue (empty by default)
+    expect(snowpipe.map(([condition, , otherwise]) => [condition, otherwise])).toEqual(
+      Array.from({ length: 10 }, () => ['SnowpipeNotified', { Ref: 'AWS::NoValue' }]),
+    );
+    const piped = snowpipe.map(([, then]) => ({ ...rulesOf(then), queue: field(then, 'Queue') }));
+    expect(piped).toEqual(
+      Array.from({ length: 10 }, (_, d) => ({
+        event: 's3:ObjectCreated:*',
+        prefix: PREFIX.raw,
+        suffix: `${d}.json`,
+        queue: '',
+      })),
+    );
+    expect(field(template, 'Conditions', 'SnowpipeEnabled')).toEqual({ 'Fn::Equals': ['false', 'true'] });
+    expect(field(template, 'Conditions', 'SnowpipeNotified')).toEqual({
+      'Fn::And': [{ Condition: 'SnowpipeEnabled' }, { 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] }],
+    });
+    // No key can match two rules of one event (S3 refuses overlapping prefix + suffix filters)...
+    const base = configs.filter((c) => !isConditional(c)).map(rulesOf);
+    for (const pipe of piped) {
+      for (const other of [...base, ...piped.filter((p) => p !== pipe)]) {
+        const prefixes = pipe.prefix.startsWith(other.prefix) || other.prefix.startsWith(pipe.prefix);
+        const suffixes = pipe.suffix.endsWith(other.suffix) || other.suffix.endsWith(pipe.suffix);
+        expect(prefixes && suffixes, `${pipe.suffix} overlaps ${other.prefix} ${other.suffix}`).toBe(false);
+      }
+    }
+    // ...every raw part reaches the pipes, and a run's manifest reaches enrich alone.
+    for (const page of [1, 7, 10, 12_345]) {
+      const key = rawPageKey(run, 'orders', page);
+      expect(
+        piped.filter((r) => keyMatches(r, key)),
+        key,
+      ).toHaveLength(1);
+    }
+    expect(piped.filter((r) => keyMatches(r, manifestKeyIn(run)))).toEqual([]);
+  });
+
+  it("gives Snowflake's raw integration, when enabled, a read-only role on raw/ with the same trust", () => {
+    // Prepare
+    const role = resources.SnowflakeRawStorageRole;
+    const [trust, ...others] = asList(field(role?.Properties, 'AssumeRolePolicyDocument', 'Statement'));
+
+    // Assess
+    expect(field(template, 'Resources', 'SnowflakeRawStorageRole', 'Condition')).toBe('SnowpipeEnabled');
+    expect(others).toEqual([]);
+    expect(field(trust, 'Condition', 'StringEquals', 'sts:ExternalId')).toBe(
+      `shop-pipeline-${STAGE}-snowflake`,
+    );
+    expect(roleGrants(role)).toEqual(
+      [
+        `s3:GetObject RawBucket/${PREFIX.raw}*`,
+        `s3:GetObjectVersion RawBucket/${PREFIX.raw}*`,
+        `s3:ListBucket RawBucket prefix=${PREFIX.raw}*`,
+        's3:GetBucketLocation RawBucket',
+      ].sort(),
+    );
+    expect(field(template, 'Outputs', 'SnowflakeRawStorageRoleArn')).toEqual({
+      Condition: 'SnowpipeEnabled',
+      Value: { 'Fn::GetAtt': ['SnowflakeRawStorageRole', 'Arn'] },
+    });
+  });
+
   it("alarms on every DLQ's depth and every function's errors", () => {
     // Prepare
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => ({
@@ -532,7 +724,7 @@ describe('compiled CloudFormation template (sls package)', () => {
         })),
       ]),
     );
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(9);
     // Without alarmTopicArn the alarms have no actions (no addresses in the repo).
     expect(field(template, 'Conditions', 'HasAlarmTopic')).toEqual({
       'Fn::Not': [{ 'Fn::Equals': ['', ''] }],
@@ -545,7 +737,7 @@ describe('compiled CloudFormation template (sls package)', () => {
     const env = (id: string) => field(resources[id]?.Properties, 'Environment', 'Variables');
 
     // Assess
-    expect(groups).toHaveLength(4);
+    expect(groups).toHaveLength(FUNCTION_COUNT);
     for (const [id, group] of groups) expect(group.Properties.RetentionInDays, id).toBe(14);
     for (const [id] of ofType('AWS::Lambda::Function')) {
       expect(env(id), id).toMatchObject({
@@ -564,6 +756,20 @@ describe('compiled CloudFormation template (sls package)', () => {
 });
 
 /** The logical id (or literal) an IAM Resource names: `RawBucket`, `RawBucket/landing/*`, an ARN. */
+/**
+ * The one statement allowed a bare Resource "*": X-Ray's PutTraceSegments and PutTelemetryRecords,
+ * exactly those two (they support no resource-level permissions), allowed with no condition.
+ */
+function isTraceWrite(statement: unknown): boolean {
+  const actions = asList(field(statement, 'Action')).map(String).sort();
+  return (
+    field(statement, 'Effect') === 'Allow' &&
+    field(statement, 'Condition') === undefined &&
+    JSON.stringify(actions) === JSON.stringify(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']) &&
+    JSON.stringify(asList(field(statement, 'Resource'))) === JSON.stringify(['*'])
+  );
+}
+
 function describeResource(resource: unknown): string {
   const target = getAttTarget(resource);
   if (target) return target;

@@ -352,3 +352,51 @@ ${resources}
     expect(() => topologyOf(yml, 'fifo-mismatch')).toThrow(/FIFO/);
   });
 });
+
+describe('readTopology (optional notifications)', () => {
+  /** A bucket notifying its own queue always, and an outside queue only when the params say so. */
+  const yml = (snowpipe: string, queueArn: string) => `
+service: s
+provider:
+  name: aws
+params:
+  default:
+    snowpipe: "${snowpipe}"
+    snowpipeQueueArn: "${queueArn}"
+resources:
+  Conditions:
+    SnowpipeEnabled: !Equals ["\${param:snowpipe}", "true"]
+    SnowpipeNotified: !And [!Condition SnowpipeEnabled, !Not [!Equals ["\${param:snowpipeQueueArn}", ""]]]
+  Resources:
+    Q:
+      Type: AWS::SQS::Queue
+    B:
+      Type: AWS::S3::Bucket
+      Properties:
+        NotificationConfiguration:
+          QueueConfigurations:
+            - Event: s3:ObjectCreated:*
+              Queue: !GetAtt Q.Arn
+            - !If [SnowpipeNotified, {Event: "s3:ObjectCreated:*", Queue: "\${param:snowpipeQueueArn}"}, !Ref AWS::NoValue]
+`;
+
+  it('leaves out an !If entry whose condition is false for the stage, as CloudFormation would', () => {
+    // Act
+    const off = topologyOf(yml('false', 'arn:aws:sqs:eu-west-1:123456789012:sf-snowpipe'), 'snowpipe-off');
+    const noQueue = topologyOf(yml('true', ''), 'snowpipe-no-queue');
+
+    // Assess
+    expect(off.notifications).toEqual([
+      { queueLogicalId: 'Q', bucketLogicalId: 'B', event: 's3:ObjectCreated:*' },
+    ]);
+    expect(noQueue.notifications).toEqual(off.notifications);
+  });
+
+  it('refuses an !If entry that holds but names a queue outside the stack (nothing local can receive it)', () => {
+    // Act
+    const on = () => topologyOf(yml('true', 'arn:aws:sqs:eu-west-1:123456789012:sf-snowpipe'), 'snowpipe-on');
+
+    // Assess
+    expect(on).toThrow(/QueueConfigurations\[1\]\.Queue/);
+  });
+});

@@ -31,6 +31,7 @@ const asRecord = (raw: unknown): Record<string, unknown> => {
 
 export const dummyJson: SourceDefinition = {
   name: 'dummyjson',
+  kind: 'api',
   paths: { customers: '/users', products: '/products', orders: '/carts' },
   paging: 'limit-skip',
 

@@ -26,6 +26,7 @@ function addressLine(address: Record<string, unknown>): string | undefined {
 
 export const fakeStore: SourceDefinition = {
   name: 'fakestore',
+  kind: 'api',
   paths: { customers: '/users', products: '/products', orders: '/carts' },
   paging: 'none',
 

@@ -116,6 +116,7 @@ function customerOf(row: Record<string, unknown>, raw: unknown, line: number): S
 
 export const fileDrops: SourceDefinition = {
   name: 'files',
+  kind: 'files',
   // Not URLs: the landing names each entity arrives under.
   paths: {
     customers: 'landing/customers*.csv',

@@ -69,10 +69,23 @@ export interface SourceOrderLine {
 
 export type Entity = 'customers' | 'products' | 'orders';
 
+/**
+ * How ingest reads a source: an HTTP API on a schedule, files dropped in `landing/`, or a database
+ * extracted incrementally on a schedule.
+ */
+export type SourceKind = 'api' | 'files' | 'database';
+
+/** An order as a source that extracts orders whole states it: its id and how many lines it has now. */
+export interface SourceOrderSnapshot {
+  order_id: unknown;
+  line_count: number;
+}
+
 export interface SourceDefinition {
   /** Source name: the `source=` partition and the `source` column. */
   name: string;
-  /** API path of each entity, e.g. `{ customers: '/users', ... }`. */
+  kind: SourceKind;
+  /** API path (or landing pattern, or table) of each entity, e.g. `{ customers: '/users', ... }`. */
   paths: Record<Entity, string>;
   /** How the API pages: DummyJSON's limit/skip/total, or one response with everything. */
   paging: 'limit-skip' | 'none';
@@ -85,4 +98,10 @@ export interface SourceDefinition {
   mapProduct(raw: unknown): SourceProduct;
   /** One order (cart) into its lines; an order without lines yields none. */
   mapOrder(raw: unknown): SourceOrderLine[];
+  /**
+   * Only for sources whose order records carry every line the order has now (a database read):
+   * the order itself, so the warehouse can drop lines the source removed. Sources whose orders may
+   * arrive in pieces (file drops) leave it out.
+   */
+  mapOrderSnapshot?(raw: unknown): SourceOrderSnapshot;
 }
