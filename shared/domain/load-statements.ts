@@ -1,5 +1,5 @@
 import { CURATED_TABLE, type CuratedTable, PREFIX } from '../constants';
-import { ManifestMismatchError } from '../errors';
+import { ConfigError, ManifestMismatchError } from '../errors';
 import { TABLE_COLUMNS } from './tables';
 
 /**
@@ -213,6 +213,13 @@ export function planLoad(files: CuratedFile[], mode: LoadMode): LoadStep[] {
   return TABLE_LOADS.flatMap((load) => {
     const mine = files.filter((f) => f.table === load.table);
     if (mine.length === 0) return [];
+    if (mode === 'tasks' && load.replaces?.length) {
+      // The replace must follow the MERGE; in tasks mode the MERGE runs later, in a task, and would
+      // bring removed lines back: refuse the batch rather than load a wrong state.
+      throw new ConfigError(
+        `${mine[0]!.key}: the batch carries whole orders (${load.table}), whose removed lines are deleted after the loader's MERGE; tasks mode cannot do that: load this source with the loader mode`,
+      );
+    }
     return [
       {
         load,

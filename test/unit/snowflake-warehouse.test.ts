@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { InMemorySecretStore, type SecretStore } from '../../shared/adapters/secret-store';
 import { type SnowflakeSettings, SnowflakeWarehouse } from '../../shared/adapters/snowflake-warehouse';
 import type { LoadBatch } from '../../shared/adapters/warehouse';
-import { ManifestMismatchError, WarehouseError } from '../../shared/errors';
+import { ConfigError, ManifestMismatchError, WarehouseError } from '../../shared/errors';
 import { createLogger } from '../../shared/logger';
 import { FakeSnowflake, sessionExpired } from '../helpers/fake-snowflake';
 
@@ -209,6 +209,21 @@ describe('SnowflakeWarehouse (a fake session at the driver edge)', () => {
       sql === AUDIT_INSERT ? [sql, [BATCH, MANIFEST, 'tasks', 9, 3, 2, 1]] : [sql, binds],
     );
     expect(fake.statements.slice(1).map((s) => [s.sql, s.binds])).toEqual(expected);
+  });
+
+  it('refuses in tasks mode a batch carrying whole orders, whose line removals must follow the MERGE', async () => {
+    // Prepare: a PostgreSQL batch lists its orders (curated/orders) for the removed-line delete
+    const wh = withSecret({ loadMode: 'tasks' });
+    const snapshot = batch();
+    snapshot.files.push({ table: 'orders', key: `curated/orders/${BATCH}-part-0.parquet`, rows: 2 });
+
+    // Act
+    const load = wh.loadBatch(snapshot);
+
+    // Assess: a terminal error naming the fix, and nothing sent
+    await expect(load).rejects.toThrow(ConfigError);
+    await expect(load).rejects.toThrow(/loader mode/);
+    expect(fake.statements).toEqual([]);
   });
 
   it('reconnects with a freshly read secret and retries the batch once when the session token expired', async () => {

@@ -168,6 +168,8 @@ describe('.github/workflows/sql.yml', () => {
       expect(outputs[0]).toMatch(/up to date: \d+ script\(s\) applied/);
       expect(outputs[1]).toMatch(/\d+ script\(s\) would run on Snowflake/);
       expect(outputs[1]).not.toContain('{{');
+      expect(outputs[1]).toContain('would apply snowflake/optional/V2.1.0__raw_entity_pipes.sql');
+      expect(outputs[1]).toContain('would apply snowflake/optional/R__raw_transform.sql');
     });
   });
 });
