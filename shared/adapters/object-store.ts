@@ -90,6 +90,20 @@ export async function getText(store: ObjectStore, bucket: string, key: string): 
   return new TextDecoder().decode(await store.get(bucket, key));
 }
 
+/** Read an object as UTF-8 text, or undefined when there is no such object. */
+export async function getTextIfExists(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+): Promise<string | undefined> {
+  try {
+    return await getText(store, bucket, key);
+  } catch (error) {
+    if (error instanceof ObjectMissingError) return undefined;
+    throw error;
+  }
+}
+
 /** NoSuchKey (GET) and NotFound (HEAD) become ObjectMissingError; anything else passes through. */
 function missingOr(error: unknown, bucket: string, key: string): unknown {
   const name = (error as { name?: string }).name;

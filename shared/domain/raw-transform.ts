@@ -2,6 +2,7 @@ import { REASON } from '../constants';
 import { AUDIT_INSERT, mergeStatement, TABLE_LOADS } from './load-statements';
 import { REJECT_REASONS_TABLE } from './reject-reasons';
 import { EARLIEST_ORDER_MS, FUTURE_TOLERANCE_MS, MAX_AMOUNT_CENTS, TOTAL_TOLERANCE_CENTS } from './rules';
+import { TABLE_COLUMNS } from './tables';
 
 /**
  * The enrich rules in SQL: Snowflake's native path (Snowpipe lands raw JSON in RAW, procedures run by
@@ -801,44 +802,9 @@ SELECT ${CLASSIFIED_COLUMNS.filter(([name]) => !COMPUTED.has(name))
 FROM c`;
 }
 
-const LINE_COLUMNS = [
-  'source',
-  'order_id',
-  'line_no',
-  'order_ts',
-  'order_date',
-  'status',
-  'customer_id',
-  'product_id',
-  'quantity',
-  'unit_price',
-  'discount_pct',
-  'revenue',
-  'discount_amount',
-  'net_revenue',
-  'unit_cost',
-  'cost',
-  'profit',
-  'net_profit',
-  'channel',
-  'payment_method',
-  'source_file',
-  'batch_id',
-  'ingested_at',
-];
-const REJECT_COLUMNS = [
-  'source',
-  'batch_id',
-  'record_type',
-  'reason_code',
-  'reason_codes',
-  'reason_detail',
-  'raw_record',
-  'record_key',
-  'source_file',
-  'source_line',
-  'ingested_at',
-];
+/** The staging tables' columns, in the order the curated files (and these INSERTs) carry them. */
+const LINE_COLUMNS = TABLE_COLUMNS.order_lines.map((c) => c.name);
+const REJECT_COLUMNS = TABLE_COLUMNS.order_rejects.map((c) => c.name);
 
 /**
  * Every statement that turns one batch of RAW into STAGING and ANALYTICS, in order; each takes the

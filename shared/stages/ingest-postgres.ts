@@ -1,4 +1,4 @@
-import { getText, type ObjectStore } from '../adapters/object-store';
+import { getTextIfExists, type ObjectStore } from '../adapters/object-store';
 import type { ShopDatabase } from '../adapters/shop-database';
 import { sha256Hex } from '../checksum';
 import type { Config } from '../config';
@@ -23,7 +23,7 @@ import {
   watermarkKey,
   watermarkStateSchema,
 } from '../domain/watermark';
-import { ConfigError, ManifestMismatchError, ObjectMissingError } from '../errors';
+import { ConfigError, ManifestMismatchError } from '../errors';
 import type { Logger } from '../logger';
 
 export interface IngestPostgresDeps {
@@ -149,13 +149,8 @@ export async function readWatermark(
   source: string,
 ): Promise<WatermarkState | undefined> {
   const key = watermarkKey(source);
-  let text: string;
-  try {
-    text = await getText(store, bucket, key);
-  } catch (error) {
-    if (error instanceof ObjectMissingError) return undefined;
-    throw error;
-  }
+  const text = await getTextIfExists(store, bucket, key);
+  if (text === undefined) return undefined;
   try {
     return watermarkStateSchema.parse(JSON.parse(text));
   } catch (error) {
@@ -172,13 +167,8 @@ async function readCommittedRun(
   bucket: string,
   key: string,
 ): Promise<RawManifest | undefined> {
-  let text: string;
-  try {
-    text = await getText(store, bucket, key);
-  } catch (error) {
-    if (error instanceof ObjectMissingError) return undefined;
-    throw error;
-  }
+  const text = await getTextIfExists(store, bucket, key);
+  if (text === undefined) return undefined;
   const parsed = rawManifestSchema.safeParse(JSON.parse(text));
   if (!parsed.success) throw new ManifestMismatchError(`${key} is not a raw manifest`, key);
   return parsed.data;

@@ -1,5 +1,8 @@
+import { InMemorySecretStore } from '../../shared/adapters/secret-store';
 import type { SnowflakeConnector, SnowflakeSession } from '../../shared/adapters/snowflake-connection';
 import type { SnowflakeCredentials } from '../../shared/adapters/snowflake-credentials';
+import { SnowflakeWarehouse } from '../../shared/adapters/snowflake-warehouse';
+import { createLogger } from '../../shared/logger';
 
 /** One statement a fake session received, with its binds and the session it ran on. */
 export interface RecordedStatement {
@@ -89,4 +92,41 @@ export function sessionExpired(): Error {
   return Object.assign(new Error('Authentication token has expired.  The user must authenticate again.'), {
     code: '390114',
   });
+}
+
+/**
+ * A SnowflakeWarehouse signed in as the deploying role (SYSADMIN, password in an in-memory secret)
+ * over a fake session: what the migration tests send scripts through.
+ * @example const wh = deployerWarehouse(new FakeSnowflake(), { sqlDirectory: SQL, curatedBucket: 'b' });
+ */
+export function deployerWarehouse(
+  fake: FakeSnowflake,
+  options: { sqlDirectory: string; curatedBucket: string },
+): SnowflakeWarehouse {
+  return new SnowflakeWarehouse(
+    {
+      secretId: 'deployer',
+      loadMode: 'loader',
+      stage: 'STAGING.CURATED_STAGE',
+      fileFormat: 'STAGING.PARQUET_FORMAT',
+      curatedBucket: options.curatedBucket,
+      connectTimeoutMs: 5_000,
+      statementTimeoutSeconds: 600,
+    },
+    {
+      secrets: new InMemorySecretStore({
+        deployer: JSON.stringify({
+          account: 'myorg-myaccount',
+          user: 'DEPLOYER',
+          role: 'SYSADMIN',
+          warehouse: 'COMPUTE_WH',
+          database: 'SHOP',
+          password: 'pw',
+        }),
+      }),
+      log: createLogger('silent'),
+      connect: fake.connector,
+      sqlDirectory: () => options.sqlDirectory,
+    },
+  );
 }

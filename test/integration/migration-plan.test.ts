@@ -5,11 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatPlan, planMigrations } from '../../local/migration-plan';
 import { DuckDbWarehouse } from '../../shared/adapters/duckdb-warehouse';
 import { HISTORY_TABLE, MigrationChecksumError } from '../../shared/adapters/migrations';
-import { InMemorySecretStore } from '../../shared/adapters/secret-store';
-import { SnowflakeWarehouse } from '../../shared/adapters/snowflake-warehouse';
 import { sha256Hex } from '../../shared/checksum';
-import { createLogger } from '../../shared/logger';
-import { FakeSnowflake } from '../helpers/fake-snowflake';
+import { deployerWarehouse, FakeSnowflake } from '../helpers/fake-snowflake';
 
 const SQL = resolve(import.meta.dirname, '../../sql');
 const PORTABLE = ['V1.0.0__schemas.sql', 'V1.1.0__tables.sql', 'R__views.sql'];
@@ -110,32 +107,7 @@ describe('npm run migrate -- --plan on Snowflake (fake session at the driver edg
   });
 
   const warehouse = (fake: FakeSnowflake) =>
-    new SnowflakeWarehouse(
-      {
-        secretId: 'deployer',
-        loadMode: 'loader',
-        stage: 'STAGING.CURATED_STAGE',
-        fileFormat: 'STAGING.PARQUET_FORMAT',
-        curatedBucket: 'curated',
-        connectTimeoutMs: 5_000,
-        statementTimeoutSeconds: 600,
-      },
-      {
-        secrets: new InMemorySecretStore({
-          deployer: JSON.stringify({
-            account: 'myorg-myaccount',
-            user: 'DEPLOYER',
-            role: 'SYSADMIN',
-            warehouse: 'COMPUTE_WH',
-            database: 'SHOP',
-            password: 'pw',
-          }),
-        }),
-        log: createLogger('silent'),
-        connect: fake.connector,
-        sqlDirectory: () => sql,
-      },
-    );
+    deployerWarehouse(fake, { sqlDirectory: sql, curatedBucket: 'curated' });
 
   it('reads the history with two SELECTs and sends nothing else: no bootstrap, no DDL', async () => {
     // Prepare: the history holds V1.0.0 (same checksum) and an older R__views.sql

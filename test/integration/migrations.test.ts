@@ -10,11 +10,8 @@ import {
   type PendingMigration,
   splitStatements,
 } from '../../shared/adapters/migrations';
-import { InMemorySecretStore } from '../../shared/adapters/secret-store';
-import { SnowflakeWarehouse } from '../../shared/adapters/snowflake-warehouse';
 import { streamsOf, tasksScript } from '../../shared/domain/load-statements';
-import { createLogger } from '../../shared/logger';
-import { FakeSnowflake } from '../helpers/fake-snowflake';
+import { deployerWarehouse, FakeSnowflake } from '../helpers/fake-snowflake';
 
 const SQL = resolve(import.meta.dirname, '../../sql');
 const VARS = {
@@ -31,32 +28,7 @@ const PORTABLE = [
 ];
 
 const snowflake = (fake: FakeSnowflake, sqlDirectory = SQL) =>
-  new SnowflakeWarehouse(
-    {
-      secretId: 'deployer',
-      loadMode: 'loader',
-      stage: 'STAGING.CURATED_STAGE',
-      fileFormat: 'STAGING.PARQUET_FORMAT',
-      curatedBucket: VARS.curated_bucket,
-      connectTimeoutMs: 5_000,
-      statementTimeoutSeconds: 600,
-    },
-    {
-      secrets: new InMemorySecretStore({
-        deployer: JSON.stringify({
-          account: 'myorg-myaccount',
-          user: 'DEPLOYER',
-          role: 'SYSADMIN',
-          warehouse: 'COMPUTE_WH',
-          database: 'SHOP',
-          password: 'pw',
-        }),
-      }),
-      log: createLogger('silent'),
-      connect: fake.connector,
-      sqlDirectory: () => sqlDirectory,
-    },
-  );
+  deployerWarehouse(fake, { sqlDirectory, curatedBucket: VARS.curated_bucket });
 
 describe('migrations on DuckDB (the portable scripts)', () => {
   let dir: string;

@@ -3,8 +3,6 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDbWarehouse } from '../../shared/adapters/duckdb-warehouse';
 import { migrationsFor, splitStatements } from '../../shared/adapters/migrations';
-import { InMemorySecretStore } from '../../shared/adapters/secret-store';
-import { SnowflakeWarehouse } from '../../shared/adapters/snowflake-warehouse';
 import { REASON } from '../../shared/constants';
 import { GENERATED_SCRIPTS } from '../../shared/domain/generated-scripts';
 import {
@@ -19,8 +17,7 @@ import {
   transformTablesDdl,
 } from '../../shared/domain/raw-transform';
 import { REJECT_REASONS } from '../../shared/domain/reject-reasons';
-import { createLogger } from '../../shared/logger';
-import { FakeSnowflake } from '../helpers/fake-snowflake';
+import { deployerWarehouse, FakeSnowflake } from '../helpers/fake-snowflake';
 
 /**
  * The Snowflake-native path's scripts: generated ones are fresh, the reason-code table matches the
@@ -182,32 +179,7 @@ describe('the Snowflake-only scripts of the native path', () => {
   it('sends the optional scripts, in order, to Snowflake with --with-snowpipe (fake session)', async () => {
     // Prepare
     const fake = new FakeSnowflake();
-    const wh = new SnowflakeWarehouse(
-      {
-        secretId: 'deployer',
-        loadMode: 'loader',
-        stage: 'STAGING.CURATED_STAGE',
-        fileFormat: 'STAGING.PARQUET_FORMAT',
-        curatedBucket: VARS.curated_bucket,
-        connectTimeoutMs: 5_000,
-        statementTimeoutSeconds: 600,
-      },
-      {
-        secrets: new InMemorySecretStore({
-          deployer: JSON.stringify({
-            account: 'myorg-myaccount',
-            user: 'DEPLOYER',
-            role: 'SYSADMIN',
-            warehouse: 'COMPUTE_WH',
-            database: 'SHOP',
-            password: 'pw',
-          }),
-        }),
-        log: createLogger('silent'),
-        connect: fake.connector,
-        sqlDirectory: () => SQL,
-      },
-    );
+    const wh = deployerWarehouse(fake, { sqlDirectory: SQL, curatedBucket: VARS.curated_bucket });
 
     // Act
     const applied = await wh.migrate({ vars: VARS, optional: true });
