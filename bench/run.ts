@@ -408,12 +408,13 @@ async function main(): Promise<void> {
   results.functionBundles = await measureFunctionBundles(bundleDir, runs);
   results.writerBundles = await measureWriterBundles(bundleDir, runs);
 
-  // Keep what `npm run bench:enrich -- --record` put there.
+  // Keep what `npm run bench:enrich -- --record` and `bench/convert-rss.ts --record` put there.
   const previous = JSON.parse(await readFile(options.out, 'utf8').catch(() => '{}')) as Record<
     string,
     unknown
   >;
   if (previous.enrichAlone) results.enrichAlone = previous.enrichAlone;
+  if (previous.convertRss) results.convertRss = previous.convertRss;
   await writeFile(options.out, `${JSON.stringify(results, null, 2)}\n`);
   log(`bench: figures written to ${options.out}`);
   printSummary(results);

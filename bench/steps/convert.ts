@@ -1,3 +1,6 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { FsObjectStore } from '../../shared/adapters/fs-object-store';
 import type { MessageQueue } from '../../shared/adapters/message-queue';
 import { createLogger } from '../../shared/logger';
@@ -23,6 +26,8 @@ async function main(): Promise<void> {
     liveHeapEveryMs?: number;
     /** Read process.memoryUsage() every this many ms and report the peaks and the readings. */
     memoryEveryMs?: number;
+    /** Report when each written file was read back, its size and the array buffers around it. */
+    traceReadBacks?: boolean;
   }>();
   const memory = args.memoryEveryMs ? sampleMemory(args.memoryEveryMs) : undefined;
   let liveHeapMb: number | undefined;
@@ -37,7 +42,8 @@ async function main(): Promise<void> {
       );
     }, args.liveHeapEveryMs).unref();
   }
-  const store = new FsObjectStore(args.root);
+  const readBacks: ReadBack[] = [];
+  const store = args.traceReadBacks ? new TracedStore(args.root, readBacks) : new FsObjectStore(args.root);
   const sent: unknown[] = [];
   const queue: MessageQueue = {
     async send(_url, body) {
@@ -80,7 +86,42 @@ async function main(): Promise<void> {
     loadMessages: sent.length,
     ...(liveHeapMb === undefined ? {} : { liveHeapMb }),
     ...(memory ? { memory: memory.peaks() } : {}),
+    ...(args.traceReadBacks ? { readBacks } : {}),
   });
+}
+
+/** One written file read back: wall-clock ms (epoch) and MB of array buffers at start and end. */
+interface ReadBack {
+  key: string;
+  mb: number;
+  startMs: number;
+  endMs: number;
+  arrayBuffersMb: [number, number];
+}
+
+/** The filesystem store, noting every Parquet read (convert's read-back of the files it wrote). */
+class TracedStore extends FsObjectStore {
+  constructor(
+    root: string,
+    private readonly readBacks: ReadBack[],
+  ) {
+    super(root);
+  }
+
+  override async getStream(bucket: string, key: string): Promise<Readable> {
+    const stream = await super.getStream(bucket, key);
+    if (!key.endsWith('.parquet')) return stream;
+    const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+    const now = () => Math.round(performance.timeOrigin + performance.now());
+    const startMs = now();
+    const before = mb(process.memoryUsage().arrayBuffers);
+    const { size } = await stat(join(this.root, bucket, ...key.split('/')));
+    stream.on('end', () => {
+      const after = mb(process.memoryUsage().arrayBuffers);
+      this.readBacks.push({ key, mb: mb(size), startMs, endMs: now(), arrayBuffersMb: [before, after] });
+    });
+    return stream;
+  }
 }
 
 void main().catch((error) => {
