@@ -1,31 +1,16 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeApi, startFakeApi } from '../../local/fake-api';
 import { expectedTotals, generateShop } from '../../local/generator';
-import { type S3Server, s3ClientConfig, startS3Server } from '../../local/s3-server';
-import type { MessageQueue } from '../../shared/adapters/message-queue';
 import { getText, type ObjectStore } from '../../shared/adapters/object-store';
-import { compose, type Runtime } from '../../shared/compose';
-import { loadConfig } from '../../shared/config';
+import type { Runtime } from '../../shared/compose';
 import { curatedManifestKey, enrichedPrefix, manifestKeyIn, rawRunPrefix } from '../../shared/domain/layout';
 import type { LoadMessage } from '../../shared/domain/manifest';
 import { formatCents } from '../../shared/domain/money';
-import { createLogger } from '../../shared/logger';
 import { runConvert } from '../../shared/stages/convert';
 import { runEnrich } from '../../shared/stages/enrich';
 import { runIngest } from '../../shared/stages/ingest';
 import { runLoad } from '../../shared/stages/load';
-
-class RecordingQueue implements MessageQueue {
-  readonly sent: { body: unknown }[] = [];
-  async send(_queueUrl: string, body: unknown) {
-    this.sent.push({ body });
-  }
-}
+import { type ApiStack, type RecordingQueue, startApiStack } from '../helpers/api-stack';
 
 /** An ObjectStore whose puts of enriched manifests wait at a gate until the test opens it. */
 function gatedManifests(store: ObjectStore) {
@@ -52,35 +37,17 @@ describe('two enrich attempts of one API run racing on different raw manifests',
   const shop = generateShop({ seed: 11, users: 12, products: 10, carts: 25 });
   const scheduledTime = new Date('2026-11-26T03:00:00Z');
   const batchId = 'dummyjson-20261126T030000Z';
-  let dir: string;
-  let s3: S3Server;
-  let api: FakeApi;
+  let stack: ApiStack;
   let rt: Runtime;
-  const queue = new RecordingQueue();
+  let queue: RecordingQueue;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'enrich-race-'));
-    s3 = await startS3Server({ directory: join(dir, 's3'), buckets: ['raw', 'curated'] });
-    api = await startFakeApi({ shop });
-    const config = loadConfig({
-      RAW_BUCKET: 'raw',
-      CURATED_BUCKET: 'curated',
-      LOAD_QUEUE_URL: 'http://127.0.0.1:1/000000000000/LoadQueue.fifo',
-      DUMMYJSON_BASE_URL: api.baseUrl,
-      PAGE_SIZE: '10',
-      DUCKDB_PATH: join(dir, 'warehouse.duckdb'),
-    });
-    rt = {
-      ...compose(config, { s3: new S3Client(s3ClientConfig(s3.endpoint)), log: createLogger('silent') }),
-      queue,
-    };
+    stack = await startApiStack('enrich-race', shop);
+    ({ rt, queue } = stack);
   });
 
   afterAll(async () => {
-    await rt?.close();
-    await api?.close();
-    await s3?.close();
-    await rm(dir, { recursive: true, force: true });
+    await stack?.close();
   });
 
   it('leaves a manifest whose files are all its own, so convert and load succeed with exact totals', async () => {

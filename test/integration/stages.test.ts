@@ -1,61 +1,31 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeApi, startFakeApi } from '../../local/fake-api';
 import { expectedTotals, generateShop } from '../../local/generator';
-import { type S3Server, s3ClientConfig, startS3Server } from '../../local/s3-server';
-import type { MessageQueue } from '../../shared/adapters/message-queue';
-import { compose, type Runtime } from '../../shared/compose';
-import { loadConfig } from '../../shared/config';
+import type { Runtime } from '../../shared/compose';
 import type { LoadMessage } from '../../shared/domain/manifest';
 import { formatCents } from '../../shared/domain/money';
-import { createLogger } from '../../shared/logger';
 import { runConvert } from '../../shared/stages/convert';
 import { runEnrich } from '../../shared/stages/enrich';
 import { runIngest } from '../../shared/stages/ingest';
 import { runLoad } from '../../shared/stages/load';
-
-/** Records what convert sends, standing in for the FIFO queue (the e2e test uses a real local SQS). */
-class RecordingQueue implements MessageQueue {
-  readonly sent: { queueUrl: string; body: unknown; fifo?: { groupId: string; deduplicationId: string } }[] =
-    [];
-  async send(queueUrl: string, body: unknown, fifo?: { groupId: string; deduplicationId: string }) {
-    this.sent.push({ queueUrl, body, fifo });
-  }
-}
+import { type ApiStack, type RecordingQueue, startApiStack } from '../helpers/api-stack';
 
 describe('the four stages against s3rver and DuckDB', () => {
   const shop = generateShop({ seed: 7, users: 20, products: 15, carts: 45 });
+  let stack: ApiStack;
   let dir: string;
-  let s3: S3Server;
-  let api: FakeApi;
   let rt: Runtime;
-  const queue = new RecordingQueue();
+  let queue: RecordingQueue;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'stages-'));
-    s3 = await startS3Server({ directory: join(dir, 's3'), buckets: ['raw', 'curated'] });
-    api = await startFakeApi({ shop });
-    const config = loadConfig({
-      RAW_BUCKET: 'raw',
-      CURATED_BUCKET: 'curated',
-      LOAD_QUEUE_URL: 'http://127.0.0.1:1/000000000000/LoadQueue.fifo',
-      DUMMYJSON_BASE_URL: api.baseUrl,
-      PAGE_SIZE: '10',
-      DUCKDB_PATH: join(dir, 'warehouse.duckdb'),
-    });
-    rt = compose(config, { s3: new S3Client(s3ClientConfig(s3.endpoint)), log: createLogger('silent') });
-    rt = { ...rt, queue };
+    stack = await startApiStack('stages', shop);
+    ({ dir, rt, queue } = stack);
   });
 
   afterAll(async () => {
-    await rt?.close();
-    await api?.close();
-    await s3?.close();
-    await rm(dir, { recursive: true, force: true });
+    await stack?.close();
   });
 
   it('moves an API run to the warehouse with exact money and typed Parquet', async () => {
