@@ -262,15 +262,17 @@ type Stop = (point: WritePoint | undefined, detail: string) => Promise<void>;
 function faultedStore(inner: ObjectStore, stop: Stop): ObjectStore {
   const isManifestPoint = (point: WritePoint | undefined) =>
     point === 'raw-manifest' || point === 'enriched-manifest' || point === 'curated-manifest';
-  const around = async (key: string, write: () => Promise<void>) => {
+  const around = async <T>(key: string, write: () => Promise<T>): Promise<T> => {
     const point = writePointOf(key);
     if (isManifestPoint(point)) await stop(point, key);
-    await write();
+    const written = await write();
     if (!isManifestPoint(point)) await stop(point, key);
+    return written;
   };
   return {
     get: (bucket, key) => inner.get(bucket, key),
     getStream: (bucket, key) => inner.getStream(bucket, key),
+    getRange: (bucket, key, start, end) => inner.getRange(bucket, key, start, end),
     head: (bucket, key) => inner.head(bucket, key),
     list: (bucket, prefix) => inner.list(bucket, prefix),
     put: (bucket, key, body, contentType) => around(key, () => inner.put(bucket, key, body, contentType)),

@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { FsObjectStore } from '../../shared/adapters/fs-object-store';
 import type { MessageQueue } from '../../shared/adapters/message-queue';
 import { createLogger } from '../../shared/logger';
@@ -90,16 +89,19 @@ async function main(): Promise<void> {
   });
 }
 
-/** One written file read back: wall-clock ms (epoch) and MB of array buffers at start and end. */
+/** One written file's footer read back: wall-clock ms (epoch) and MB of array buffers at start and end. */
 interface ReadBack {
   key: string;
+  /** Size of the file. */
   mb: number;
+  /** What was read of it (its footer). */
+  readMb: number;
   startMs: number;
   endMs: number;
   arrayBuffersMb: [number, number];
 }
 
-/** The filesystem store, noting every Parquet read (convert's read-back of the files it wrote). */
+/** The filesystem store, noting every Parquet read (convert's read-back of the footers it wrote). */
 class TracedStore extends FsObjectStore {
   constructor(
     root: string,
@@ -108,19 +110,24 @@ class TracedStore extends FsObjectStore {
     super(root);
   }
 
-  override async getStream(bucket: string, key: string): Promise<Readable> {
-    const stream = await super.getStream(bucket, key);
-    if (!key.endsWith('.parquet')) return stream;
+  override async getRange(bucket: string, key: string, start: number, end: number): Promise<Uint8Array> {
+    if (!key.endsWith('.parquet')) return super.getRange(bucket, key, start, end);
     const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
     const now = () => Math.round(performance.timeOrigin + performance.now());
     const startMs = now();
     const before = mb(process.memoryUsage().arrayBuffers);
     const { size } = await stat(join(this.root, bucket, ...key.split('/')));
-    stream.on('end', () => {
-      const after = mb(process.memoryUsage().arrayBuffers);
-      this.readBacks.push({ key, mb: mb(size), startMs, endMs: now(), arrayBuffersMb: [before, after] });
+    const bytes = await super.getRange(bucket, key, start, end);
+    const after = mb(process.memoryUsage().arrayBuffers);
+    this.readBacks.push({
+      key,
+      mb: mb(size),
+      readMb: mb(bytes.byteLength),
+      startMs,
+      endMs: now(),
+      arrayBuffersMb: [before, after],
     });
-    return stream;
+    return bytes;
   }
 }
 

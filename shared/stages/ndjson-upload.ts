@@ -27,7 +27,7 @@ const CHUNK_CHARS = 256 * 1024;
 export class NdjsonUpload {
   private readonly body = new PassThrough({ highWaterMark: 1024 * 1024 });
   private readonly hash = createHash('sha256');
-  private readonly uploaded: Promise<void>;
+  private readonly uploaded: Promise<unknown>;
   private pending: string[] = [];
   private pendingChars = 0;
   private bytes = 0;

@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { ObjectStore } from '../adapters/object-store';
-import { expectedFooterColumns, footerLength, readParquetFooter } from '../adapters/parquet-writer';
+import {
+  expectedFooterColumns,
+  footerLength,
+  type ParquetFooter,
+  readParquetFooter,
+} from '../adapters/parquet-writer';
 import type { ColumnSpec } from '../domain/tables';
 import { ManifestMismatchError } from '../errors';
 
@@ -17,6 +22,14 @@ export interface WrittenParquet {
   rowGroups: number;
 }
 
+/** A Parquet file just written: what the manifest lists, and what reading it back needs. */
+export interface UploadedParquet extends WrittenParquet {
+  /** The ETag the store gave our upload: the object at the key must still have it. */
+  eTag: string;
+  /** Length of the footer (its Thrift metadata, length field and magic): the tail to read back. */
+  footerBytes: number;
+}
+
 /**
  * One Parquet file going to the object store as it is encoded, through `putStream` (multipart for
  * big bodies): bytes are hashed and counted on the way, and `write` waits while the upload is
@@ -29,7 +42,7 @@ export interface WrittenParquet {
 export class ParquetUpload {
   private readonly body = new PassThrough({ highWaterMark: 256 * 1024 });
   private readonly hash = createHash('sha256');
-  private readonly uploaded: Promise<void>;
+  private readonly uploaded: Promise<{ eTag: string }>;
   private bytes = 0;
 
   constructor(
@@ -56,12 +69,25 @@ export class ParquetUpload {
     }
   }
 
-  /** Write the last bytes and resolve once the store holds the whole object. */
-  async end(last: Uint8Array, counts: { rows: number; rowGroups: number }): Promise<WrittenParquet> {
+  /**
+   * Write the last bytes (which end with the footer) and resolve once the store holds the whole
+   * object.
+   */
+  async end(last: Uint8Array, counts: { rows: number; rowGroups: number }): Promise<UploadedParquet> {
+    if (last.byteLength < 8)
+      throw new RangeError(`${this.key}: the last bytes of a Parquet file hold its footer`);
+    const footerBytes = footerLength(last.subarray(last.byteLength - 8));
     await this.write(last);
     this.body.end();
-    await this.uploaded;
-    return { key: this.key, bytes: this.bytes, sha256: this.hash.digest('hex'), ...counts };
+    const { eTag } = await this.uploaded;
+    return {
+      key: this.key,
+      bytes: this.bytes,
+      sha256: this.hash.digest('hex'),
+      ...counts,
+      eTag,
+      footerBytes,
+    };
   }
 
   /** Give up: the body fails, so a multipart upload is aborted and nothing is committed. */
@@ -71,43 +97,31 @@ export class ParquetUpload {
 }
 
 /**
- * Read a written file back from the store and check it is the file we meant: the same bytes (size
- * and SHA-256) and a footer that reads back with our row count, row groups and every column's
- * name, physical type, logical type and nullability. Streams the object, keeping only its tail.
+ * Check that the object at a written file's key is the file we wrote, without downloading it: HEAD
+ * gives its size and ETag (the ETag our upload got, so no other write replaced it; the store checked
+ * the bytes on the way in, S3 against the SDK's request checksums), and one ranged GET gives its
+ * footer, which must read back with our row count, row groups and every column's name, physical
+ * type, logical type and nullability. The SHA-256 in the manifest is of the bytes we sent.
  */
 export async function verifyStoredParquet(
   store: ObjectStore,
   bucket: string,
-  file: WrittenParquet,
+  file: UploadedParquet,
   columns: readonly ColumnSpec<never>[],
 ): Promise<void> {
-  const fail = (what: string) => {
+  const fail = (what: string): never => {
     throw new ManifestMismatchError(
       `s3://${bucket}/${file.key} does not read back as written: ${what}`,
       file.key,
     );
   };
-  const hash = createHash('sha256');
-  let bytes = 0;
-  // Keep the last chunks: enough to hold the footer (checked below against its own length field).
-  const tail: Buffer[] = [];
-  let tailBytes = 0;
-  const keep = 4 * 1024 * 1024;
-  for await (const chunk of await store.getStream(bucket, file.key)) {
-    const piece = chunk as Buffer;
-    hash.update(piece);
-    bytes += piece.byteLength;
-    tail.push(piece);
-    tailBytes += piece.byteLength;
-    while (tail.length > 1 && tailBytes - tail[0]!.byteLength >= keep) tailBytes -= tail.shift()!.byteLength;
-  }
-  if (bytes !== file.bytes) fail(`${bytes} bytes, wrote ${file.bytes}`);
-  if (hash.digest('hex') !== file.sha256) fail('checksum differs');
-  if (tailBytes < 12) fail('too short to be Parquet');
-  const needed = footerLength(lastBytes(tail, 8));
-  if (needed > tailBytes) fail(`footer of ${needed} bytes is longer than the tail kept`);
-  // Only the footer is copied out of the chunks kept (not the whole 4 MB tail).
-  const footer = readParquetFooter(lastBytes(tail, needed));
+  const stored = await store.head(bucket, file.key);
+  if (stored.size !== file.bytes) fail(`${stored.size} bytes, wrote ${file.bytes}`);
+  if (stored.eTag !== file.eTag)
+    fail(`ETag ${stored.eTag}, our upload got ${file.eTag} (replaced by another write?)`);
+  if (file.footerBytes + 4 > file.bytes) fail(`a footer of ${file.footerBytes} bytes in ${file.bytes}`);
+  const tail = await store.getRange(bucket, file.key, file.bytes - file.footerBytes, file.bytes - 1);
+  const footer = parseFooter(tail, file.footerBytes, fail);
   if (footer.rows !== file.rows) fail(`${footer.rows} rows, wrote ${file.rows}`);
   if (footer.rowGroups !== file.rowGroups) fail(`${footer.rowGroups} row groups, wrote ${file.rowGroups}`);
   const expected = JSON.stringify(expectedFooterColumns(columns));
@@ -115,15 +129,14 @@ export async function verifyStoredParquet(
     fail(`schema ${JSON.stringify(footer.columns)}, expected ${expected}`);
 }
 
-/** The last `count` bytes of a list of chunks, copied into one buffer. */
-function lastBytes(chunks: readonly Buffer[], count: number): Buffer {
-  const out = Buffer.allocUnsafe(count);
-  let at = count;
-  for (let i = chunks.length - 1; i >= 0 && at > 0; i -= 1) {
-    const chunk = chunks[i]!;
-    const take = Math.min(at, chunk.byteLength);
-    chunk.copy(out, at - take, chunk.byteLength - take);
-    at -= take;
+/** The footer in a file's last `footerBytes` bytes, or `fail` saying why it is not one. */
+function parseFooter(tail: Uint8Array, footerBytes: number, fail: (what: string) => never): ParquetFooter {
+  let footer: ParquetFooter;
+  try {
+    footer = readParquetFooter(tail);
+  } catch (error) {
+    return fail(`footer does not parse (${(error as Error).message})`);
   }
-  return out;
+  if (footerLength(tail.subarray(tail.byteLength - 8)) !== footerBytes) fail('footer length differs');
+  return footer;
 }

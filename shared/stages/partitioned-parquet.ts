@@ -3,7 +3,7 @@ import { ParquetStreamWriter } from '../adapters/parquet-writer';
 import type { CuratedTable } from '../constants';
 import { curatedKey } from '../domain/layout';
 import type { ColumnSpec } from '../domain/tables';
-import { ParquetUpload, type WrittenParquet } from './parquet-upload';
+import { ParquetUpload, type UploadedParquet } from './parquet-upload';
 
 /** How convert sizes its output and bounds its memory. */
 export interface PartitionedParquetOptions {
@@ -36,7 +36,7 @@ export interface PartitionedParquetOptions {
 }
 
 /** A finished file of one partition. */
-export interface PartitionFile extends WrittenParquet {
+export interface PartitionFile extends UploadedParquet {
   /** The partition value (order date), or undefined for an unpartitioned table. */
   partition: string | undefined;
 }
@@ -106,7 +106,10 @@ export class PartitionedParquetWriter {
     else if (this.buffered > this.options.maxBufferedRows) await this.flush(this.fullest());
   }
 
-  /** Encode what is buffered, finish every open file; the files written, in the order finished. */
+  /**
+   * Encode what is buffered, finish every open file; the files written so far, in the order
+   * finished. Rows of other partitions may follow (convert's later passes); finish again after them.
+   */
   async finish(): Promise<PartitionFile[]> {
     const open = [...this.partitions.values()].sort((a, b) => compareValues(a.value, b.value));
     for (const partition of open) if (partition.writer) await this.close(partition);

@@ -40,7 +40,10 @@ class RecordingStore implements ObjectStore {
   }
   async putStream(bucket: string, key: string, body: Readable, contentType: string) {
     this.puts.push(key);
-    await this.inner.putStream(bucket, key, body, contentType);
+    return await this.inner.putStream(bucket, key, body, contentType);
+  }
+  getRange(bucket: string, key: string, start: number, end: number) {
+    return this.inner.getRange(bucket, key, start, end);
   }
   head(bucket: string, key: string) {
     return this.inner.head(bucket, key);

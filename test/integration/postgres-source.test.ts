@@ -303,6 +303,7 @@ describe('PostgreSQL source: a failed extraction does not advance the watermark'
       head: (b, k) => stack.runtime.store.head(b, k),
       list: (b, p) => stack.runtime.store.list(b, p),
       putStream: (b, k, body, t) => stack.runtime.store.putStream(b, k, body, t),
+      getRange: (b, k, start, end) => stack.runtime.store.getRange(b, k, start, end),
       put: async (b, k, body, t) => {
         if (k === watermarkKey('postgres')) throw new Error('crashed before the watermark');
         await stack.runtime.store.put(b, k, body, t);

@@ -30,7 +30,9 @@ function memoryStore(objects: Map<string, string>): ObjectStore {
       const chunks: Buffer[] = [];
       for await (const chunk of body) chunks.push(Buffer.from(chunk));
       objects.set(key, Buffer.concat(chunks).toString('utf8'));
+      return { eTag: 'x' };
     },
+    getRange: async (bucket, key, start, end) => (await get(bucket, key)).slice(start, end + 1),
     head: async (_bucket, key) => ({ size: objects.get(key)?.length ?? 0, eTag: '"x"' }),
     list: async (_bucket, prefix) =>
       [...objects.keys()].filter((k) => k.startsWith(prefix)).map((key) => ({ key, size: 0 })),

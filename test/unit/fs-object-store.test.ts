@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -82,6 +82,37 @@ describe('FsObjectStore', () => {
 
     // Assess
     expect(head).toEqual({ size: 5, eTag: createHash('md5').update('hello').digest('hex') });
+  });
+
+  it('answers a streamed write with the ETag head gives, and notices a file changed behind its back', async () => {
+    // Prepare
+    const body = Buffer.from('ü'.repeat(300_000));
+    const put = await store.putStream('b', 'p/file.bin', Readable.from([body]), 'x');
+    const headWritten = await store.head('b', 'p/file.bin');
+
+    // Act: the file is rewritten outside the store (another process)
+    await writeFile(join(root, 'b', 'p', 'file.bin'), 'changed');
+    const headChanged = await store.head('b', 'p/file.bin');
+
+    // Assess
+    expect(put.eTag).toBe(createHash('md5').update(body).digest('hex'));
+    expect(headWritten).toEqual({ size: body.byteLength, eTag: put.eTag });
+    expect(headChanged).toEqual({ size: 7, eTag: createHash('md5').update('changed').digest('hex') });
+  });
+
+  it('reads a byte range (inclusive), refusing one past the end', async () => {
+    // Prepare
+    await store.put('b', 'r', '0123456789', 'x');
+
+    // Act
+    const range = await store.getRange('b', 'r', 2, 4);
+
+    // Assess
+    expect(Buffer.from(range).toString()).toBe('234');
+    expect(Buffer.from(await store.getRange('b', 'r', 9, 9)).toString()).toBe('9');
+    await expect(store.getRange('b', 'r', 8, 10)).rejects.toBeInstanceOf(RangeError);
+    await expect(store.getRange('b', 'r', -1, 3)).rejects.toBeInstanceOf(RangeError);
+    await expect(store.getRange('b', 'nope', 0, 1)).rejects.toBeInstanceOf(ObjectMissingError);
   });
 
   it('reports a missing object as ObjectMissingError from get, getStream and head', async () => {

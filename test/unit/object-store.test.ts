@@ -36,6 +36,26 @@ describe('S3ObjectStore', () => {
     expect(new TextDecoder().decode(body)).toBe('{"a":1}');
   });
 
+  it('asks for a byte range with an inclusive Range header, and refuses an answer of another length', async () => {
+    // Prepare: the first answer is the range, the second the whole object (a server ignoring Range)
+    s3Mock
+      .on(GetObjectCommand)
+      .resolvesOnce({ Body: streamOf('cdef') })
+      .resolvesOnce({ Body: streamOf('abcdefgh') });
+
+    // Act
+    const range = await newStore().getRange('curated', 'k.parquet', 2, 5);
+    const ignored = newStore().getRange('curated', 'k.parquet', 2, 5);
+
+    // Assess
+    expect(new TextDecoder().decode(range)).toBe('cdef');
+    await expect(ignored).rejects.toThrow(/asked for bytes 2-5, got 8 bytes/);
+    expect(s3Mock.commandCalls(GetObjectCommand).map((call) => call.args[0].input)).toEqual([
+      { Bucket: 'curated', Key: 'k.parquet', Range: 'bytes=2-5' },
+      { Bucket: 'curated', Key: 'k.parquet', Range: 'bytes=2-5' },
+    ]);
+  });
+
   it('throws a transient ObjectMissingError naming bucket and key when the key does not exist', async () => {
     // Prepare
     const noSuchKey = Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
