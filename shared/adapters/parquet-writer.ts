@@ -1,12 +1,14 @@
 import { parquetMetadata } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { ColumnKind, ColumnSpec } from '../domain/tables';
+import { type ColumnLevels, rewriteDataPagesV1 } from './parquet-pages';
 
 /**
- * Streaming Parquet through hyparquet-writer (pure JS, ~60 KB minified, no native addon, no wasm):
- * rows are buffered column by column for one row group, encoded, Snappy compressed and handed out
- * as bytes; the footer comes last. Logical types: DECIMAL(p,s) on INT64, DATE, TIMESTAMP(UTC,
- * micros), INT32 and UTF8 strings. Chosen by measurement: bench/README.md.
+ * Streaming Parquet through hyparquet-writer (pure JS, ~78 KB minified, no native addon, no wasm):
+ * rows are buffered column by column for one row group, encoded, Snappy compressed, its pages
+ * rewritten as DATA_PAGE v1 (parquet-pages.ts: hyparquet-writer writes V2 only, which Snowflake may
+ * not read) and handed out as bytes; the footer comes last. Logical types: DECIMAL(p,s) on INT64,
+ * DATE, TIMESTAMP(UTC, micros), INT32 and UTF8 strings. Chosen by measurement: bench/README.md.
  */
 
 type SchemaElement = ConstructorParameters<typeof ParquetWriter>[0]['schema'][number];
@@ -247,6 +249,13 @@ class DrainingWriter extends ByteWriter {
     this.index = 0;
     return bytes;
   }
+
+  /** What was written since buffer index `index` (file offset `offset`), replaced with `bytes`. */
+  replace(index: number, offset: number, bytes: Uint8Array): void {
+    this.index = index;
+    this.offset = offset;
+    this.appendBytes(bytes);
+  }
 }
 
 export interface ParquetStreamOptions {
@@ -271,6 +280,7 @@ export class ParquetStreamWriter<Row = never> {
   private readonly parquet: ParquetWriter;
   private readonly buffers: ColumnBuffer[];
   private readonly columns: ColumnSpec<Row>[];
+  private readonly levels: ColumnLevels[];
   private buffered = 0;
   private written = 0;
   private groups = 0;
@@ -285,6 +295,7 @@ export class ParquetStreamWriter<Row = never> {
       statistics: true,
       createdBy: options.createdBy ?? 'shop-pipeline convert (hyparquet-writer)',
     });
+    this.levels = specs.map((spec) => ({ definition: spec.nullable, repetition: false }));
     const capacity = options.capacity ?? 4096;
     this.buffers = specs.map((spec) =>
       spec.kind === 'string' ? new TextColumn(spec) : new NumberColumn(spec, capacity),
@@ -323,12 +334,20 @@ export class ParquetStreamWriter<Row = never> {
   flushRowGroup(): Uint8Array {
     if (this.buffered > 0) {
       const rows = this.buffered;
+      // No offset index: without a column index beside it no reader skips pages by it, and its page
+      // locations would point at the V2 pages the rewrite replaces.
       const columnData = this.columns.map((column, i) => ({
         name: column.name,
         data: this.buffers[i]!.take(),
+        offsetIndex: false,
       })) as ColumnSource[];
       this.buffered = 0;
+      const index = this.writer.index;
+      const offset = this.writer.offset;
       void this.parquet.write({ columnData, rowGroupSize: rows });
+      const encoded = this.writer.getBytes().subarray(index);
+      const group = this.parquet.row_groups.at(-1)!;
+      this.writer.replace(index, offset, rewriteDataPagesV1(encoded, offset, group, this.levels));
       this.written += rows;
       this.groups += 1;
     }
