@@ -107,6 +107,24 @@ export class ConservationError extends PipelineError {
   readonly kind = 'terminal';
 }
 
+/**
+ * Local disk (Lambda's /tmp) filled up while a stage spilled to it. Transient: a crashed invocation's
+ * leftovers in a warm container may be what filled it (the next spill removes them once stale); a
+ * batch that needs more than the function's `ephemeralStorageSize` fails every retry and reaches the DLQ.
+ */
+export class LocalDiskFullError extends PipelineError {
+  readonly code = 'LOCAL_DISK_FULL';
+  readonly kind = 'transient';
+  constructor(
+    message: string,
+    /** The spill folder being written. */
+    readonly folder: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** The warehouse refused a statement or a load. */
 export class WarehouseError extends PipelineError {
   readonly code = 'WAREHOUSE';

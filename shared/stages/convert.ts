@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import type { MessageQueue } from '../adapters/message-queue';
 import type { ObjectStore } from '../adapters/object-store';
 import { ParquetValueError } from '../adapters/parquet-writer';
@@ -14,6 +15,7 @@ import type { ObjectRef } from '../domain/s3-notification';
 import { TABLE_COLUMNS } from '../domain/tables';
 import { ConfigError, ManifestMismatchError } from '../errors';
 import type { Logger } from '../logger';
+import { DateSpill } from './date-spill';
 import { readManifest } from './manifest-io';
 import { NdjsonLineError, ndjsonBatches } from './ndjson-lines';
 import { verifyStoredParquet } from './parquet-upload';
@@ -32,6 +34,11 @@ export interface ConvertDeps {
       'maxBufferedRows' | 'maxOpenFiles' | 'maxRowGroupsPerFile' | 'maxHeldRowGroups'
     >
   >;
+  /**
+   * Local folder where rows of dates beyond `maxOpenFiles` wait for their turn (see DateSpill);
+   * default the OS's (/tmp in Lambda).
+   */
+  tmpDir?: string;
 }
 
 /** Defaults sized for a 1 GB Lambda: see bench/README.md for the measurements behind them. */
@@ -56,7 +63,11 @@ export const CONVERT_DEFAULTS = {
    * (bench/README.md).
    */
   maxHeldRowGroups: 192,
-  /** Open multipart uploads: each may hold a 5 MB part being filled and one in flight. */
+  /**
+   * Open multipart uploads: each may hold a 5 MB part being filled and one in flight. Also the dates
+   * written at once: rows of further dates wait on local disk for a later phase (DateSpill), so a
+   * date's files are as few as if it came alone.
+   */
   maxOpenFiles: 8,
 } as const;
 
@@ -91,7 +102,7 @@ export async function runConvert(deps: ConvertDeps, enriched: ObjectRef): Promis
   const files: CuratedManifest['files'] = [];
   const rows: Record<string, number> = {};
   for (const file of manifest.files) {
-    const written = await convertFile(deps, enriched.bucket, file, batchId, options);
+    const written = await convertFile(deps, enriched.bucket, file, batchId, options, log);
     rows[file.table] = (rows[file.table] ?? 0) + file.rows;
     files.push(...written);
   }
@@ -123,7 +134,9 @@ export async function runConvert(deps: ConvertDeps, enriched: ObjectRef): Promis
 
 /**
  * Stream one enriched NDJSON file into Parquet. The input is checked against its manifest entry
- * (checksum and row count) as it is read; a file that fails leaves no manifest behind it.
+ * (checksum and row count) as it is read; a file that fails leaves no manifest behind it. Order
+ * lines of more dates than `maxOpenFiles` are written in several phases: the first dates' rows as
+ * they come, the others' from local disk once the input has been read and checked (DateSpill).
  */
 async function convertFile(
   deps: ConvertDeps,
@@ -131,6 +144,7 @@ async function convertFile(
   file: EnrichedFile,
   batchId: string,
   options: PartitionedParquetOptions,
+  log: Logger,
 ): Promise<CuratedManifest['files']> {
   const columns = TABLE_COLUMNS[file.table];
   const bucket = deps.config.curatedBucket;
@@ -145,14 +159,28 @@ async function convertFile(
     (written) => verifyStoredParquet(deps.store, bucket, written, columns),
   );
   const reader = ndjsonBatches(await deps.store.getStream(sourceBucket, file.key));
+  const spill = partitioned
+    ? new DateSpill(
+        deps.tmpDir ?? tmpdir(),
+        options.maxOpenFiles,
+        `order lines of s3://${sourceBucket}/${file.key}`,
+      )
+    : undefined;
   let line = 0;
+  /** Row `line` to the writer, or to the spill when its date is not live in this phase. */
+  const write = async (row: object): Promise<void> => {
+    if (!spill) return out.add(undefined, row);
+    const date = orderDateOf(row, file.key, line);
+    if (spill.admits(date)) await out.add(date, row);
+    else await spill.add(line, date, row);
+  };
   try {
     for await (const batch of reader.batches) {
       for (const row of batch) {
         line += 1;
         if (typeof row !== 'object' || row === null || Array.isArray(row))
           throw new ManifestMismatchError(`${file.key}: row ${line} is not an object`, file.key);
-        await out.add(partitioned ? orderDateOf(row, file.key, line) : undefined, row);
+        await write(row);
       }
     }
     const read = reader.summary();
@@ -166,6 +194,18 @@ async function convertFile(
         `${file.key} holds ${read.records} rows, manifest says ${file.rows}`,
         file.key,
       );
+    if (spill) {
+      for await (const phase of spill.phases(log)) {
+        // The dates of the phase before are complete: their files are finished first.
+        await out.finish();
+        for await (const rows of phase) {
+          for (const [at, row] of rows) {
+            line = at;
+            await write(row);
+          }
+        }
+      }
+    }
     const written = await out.finish();
     return written.map(({ key, bytes, sha256, rows, partition }) => ({
       key,
@@ -179,6 +219,8 @@ async function convertFile(
     const failure = describe(error, file.key, line);
     out.abort(failure);
     throw failure;
+  } finally {
+    await spill?.close();
   }
 }
 

@@ -26,11 +26,15 @@ const SPILL_DIR = 'enrich-duplicates-';
  */
 const STALE_MS = 20 * 60 * 1000;
 
-/** Remove spill folders under `tmp` that no live invocation can still be using; returns how many. */
-export async function removeStaleSpills(tmp: string, now = Date.now()): Promise<number> {
+/**
+ * Remove the spill folders named `prefix`* under `tmp` that no live invocation can still be using
+ * (enrich's by default; convert passes its own); returns how many.
+ * @example await removeStaleSpills(tmpdir(), 'convert-dates-');
+ */
+export async function removeStaleSpills(tmp: string, prefix = SPILL_DIR, now = Date.now()): Promise<number> {
   let removed = 0;
   for (const name of await readdir(tmp).catch(() => [] as string[])) {
-    if (!name.startsWith(SPILL_DIR)) continue;
+    if (!name.startsWith(prefix)) continue;
     const path = join(tmp, name);
     const info = await stat(path).catch(() => undefined);
     if (!info?.isDirectory() || now - info.mtimeMs < STALE_MS) continue;
@@ -40,8 +44,11 @@ export async function removeStaleSpills(tmp: string, now = Date.now()): Promise<
   return removed;
 }
 
-/** Murmur3's finaliser over FNV-1a, seeded per split level: spreads keys evenly over partitions. */
-function partitionOf(bytes: Uint8Array, length: number, depth: number): number {
+/**
+ * Murmur3's finaliser over FNV-1a, seeded per split level: spreads keys evenly over `fanout`
+ * partitions (convert's date spill uses it too).
+ */
+export function partitionOf(bytes: Uint8Array, length: number, depth: number, fanout = FANOUT): number {
   let hash = (0x811c9dc5 ^ Math.imul(depth + 1, 0x9e3779b9)) >>> 0;
   for (let i = 0; i < length; i += 1) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
   hash ^= hash >>> 16;
@@ -49,7 +56,7 @@ function partitionOf(bytes: Uint8Array, length: number, depth: number): number {
   hash ^= hash >>> 13;
   hash = Math.imul(hash, 0xc2b2ae35);
   hash ^= hash >>> 16;
-  return (hash >>> 0) % FANOUT;
+  return (hash >>> 0) % fanout;
 }
 
 /** One partition file being written, through a buffer (synchronous writes to local disk). */

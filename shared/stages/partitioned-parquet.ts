@@ -108,7 +108,7 @@ export class PartitionedParquetWriter {
 
   /**
    * Encode what is buffered, finish every open file; the files written so far, in the order
-   * finished. Rows of other partitions may follow (convert's later passes); finish again after them.
+   * finished. Rows of other partitions may follow (convert's later phases); finish again after them.
    */
   async finish(): Promise<PartitionFile[]> {
     const open = [...this.partitions.values()].sort((a, b) => compareValues(a.value, b.value));

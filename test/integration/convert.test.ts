@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -18,7 +19,7 @@ import {
 import { formatCents } from '../../shared/domain/money';
 import type { Customer, OrderLine, OrderSnapshot, Product, Reject } from '../../shared/domain/types';
 import { ManifestMismatchError } from '../../shared/errors';
-import { createLogger } from '../../shared/logger';
+import { createLogger, type LogFields } from '../../shared/logger';
 import { type ConvertDeps, runConvert } from '../../shared/stages/convert';
 
 /** Records what convert sends, standing in for the FIFO load queue. */
@@ -443,7 +444,7 @@ describe('convert against s3rver, read back with DuckDB', () => {
     expect(files.reduce((s, f) => s + f.rows, 0)).toBe(4000);
   });
 
-  it('bounds buffered rows and open files when dates arrive interleaved', async () => {
+  it('bounds buffered rows and open files when dates arrive interleaved, still one file a date', async () => {
     // Prepare: 10 dates, at most 300 buffered rows and 2 open files
     const lines = [...orderLines(3000, { seed: 8, days: 10, batchId: 'bounded' })];
     const key = await putEnriched(store, 'bounded', { order_lines: lines });
@@ -452,10 +453,10 @@ describe('convert against s3rver, read back with DuckDB', () => {
     // Act
     const manifest = await runConvert(deps, { bucket: 'raw', key });
 
-    // Assess: more parts than dates (files closed early), same rows and money
+    // Assess: 2 dates written at a time (the others wait on local disk), same rows and money
     const files = ofTable(manifest, 'order_lines');
     expect(new Set(files.map((f) => f.order_date)).size).toBe(10);
-    expect(files.length).toBeGreaterThan(10);
+    expect(files).toHaveLength(10);
     const [total] = await query(
       `SELECT COUNT(*)::INTEGER AS n, SUM(profit)::VARCHAR AS profit FROM read_parquet(${await local(files)})`,
     );
@@ -529,5 +530,165 @@ describe('convert against s3rver, read back with DuckDB', () => {
     await expect(result).rejects.toThrow(ManifestMismatchError);
     await expect(result).rejects.toThrow(message);
     expect(queue.sent).toEqual([]);
+  });
+
+  describe('with more dates than open files', () => {
+    let tmp: string;
+    let logged: LogFields[];
+
+    beforeEach(async () => {
+      tmp = await mkdtemp(join(dir, 'tmp-'));
+      logged = [];
+      deps.tmpDir = tmp;
+      deps.log = createLogger('info', {}, (line) => logged.push(JSON.parse(line) as LogFields));
+    });
+
+    /** The spill levels convert logged: level, dates and rows. */
+    const spillLevels = () =>
+      logged
+        .filter((l) => l.message === 'rows of dates beyond the open-file limit spilled to local disk')
+        .map((l) => ({ level: l.spillLevel, dates: l.dates, rows: l.rows }));
+
+    it('writes one file a date, every row and cent of it, spilling the dates beyond the limit to local disk', async () => {
+      // Prepare: 40 dates interleaved, 2 written at a time: 38 dates over 16 buckets leave at
+      // least one bucket with 3 (pigeonhole), whose third date goes a level down
+      const lines = [...orderLines(4000, { seed: 21, days: 40, batchId: 'spilled' })];
+      const key = await putEnriched(store, 'spilled', { order_lines: lines });
+      deps.limits = { maxOpenFiles: 2 };
+
+      // Act
+      const manifest = await runConvert(deps, { bucket: 'raw', key });
+
+      // Assess: one part a date, two spill levels, the spill folder gone
+      const files = ofTable(manifest, 'order_lines');
+      const dates = [...new Set(lines.map((l) => l.order_date))].sort();
+      expect(dates).toHaveLength(40);
+      expect(files.map((f) => f.key).sort()).toEqual(
+        dates.map((d) => `curated/order_lines/order_date=${d}/spilled-part-0.parquet`),
+      );
+      const live = [...new Set(lines.map((l) => l.order_date))].slice(0, 2);
+      const levels = spillLevels();
+      expect(levels[0]).toEqual({
+        level: 0,
+        dates: 38,
+        rows: lines.filter((l) => !live.includes(l.order_date)).length,
+      });
+      expect(levels.map((l) => l.level)).toContain(1);
+      expect(await readdir(tmp)).toEqual([]);
+
+      // Assess: per date, the rows and every money column to the cent, read back with DuckDB
+      const perDate = await query(
+        `SELECT order_date::VARCHAR AS d, COUNT(*)::INTEGER AS n, ${MONEY.map((c) => `SUM(${c})::VARCHAR AS ${c}`).join(', ')}
+         FROM read_parquet(${await local(files)}) GROUP BY 1 ORDER BY 1`,
+      );
+      const expected = dates.map((d) => {
+        const day = lines.filter((l) => l.order_date === d);
+        const cents = (pick: (l: OrderLine) => number) =>
+          formatCents(day.reduce((sum, l) => sum + pick(l), 0));
+        return {
+          d,
+          n: day.length,
+          unit_price: cents((l) => l.unit_price_cents),
+          revenue: cents((l) => l.revenue_cents),
+          discount_amount: cents((l) => l.discount_cents),
+          net_revenue: cents((l) => l.net_revenue_cents),
+          unit_cost: cents((l) => l.unit_cost_cents),
+          cost: cents((l) => l.cost_cents),
+          profit: cents((l) => l.profit_cents),
+          net_profit: cents((l) => l.net_profit_cents),
+        };
+      });
+      expect(perDate).toEqual(expected);
+      expect(manifest.rows.order_lines).toBe(4000);
+    });
+
+    it('writes the same keys and bytes when the same input is converted again', async () => {
+      // Prepare
+      const lines = [...orderLines(2000, { seed: 22, days: 20, batchId: 'again' })];
+      const key = await putEnriched(store, 'again', { order_lines: lines });
+      deps.limits = { maxOpenFiles: 3 };
+
+      // Act
+      const first = await runConvert(deps, { bucket: 'raw', key });
+      const second = await runConvert(deps, { bucket: 'raw', key });
+
+      // Assess
+      expect(spillLevels().length).toBeGreaterThanOrEqual(2);
+      expect(ofTable(first, 'order_lines')).toHaveLength(20);
+      expect(second.files).toEqual(first.files);
+    });
+
+    it('fails on a bad row of a spilled date, naming its line, and removes the spill folder', async () => {
+      // Prepare: a fractional amount on the last line, whose date is not among the 2 written first
+      const lines = [...orderLines(1000, { seed: 23, days: 20, batchId: 'spilledbad' })];
+      const first = new Set(lines.slice(0, 200).map((l) => l.order_date));
+      const at = lines.findLastIndex((l) => ![...first].slice(0, 2).includes(l.order_date));
+      lines[at] = { ...lines[at]!, revenue_cents: 10.5 };
+      const key = await putEnriched(store, 'spilledbad', { order_lines: lines });
+      deps.limits = { maxOpenFiles: 2 };
+
+      // Act
+      const result = runConvert(deps, { bucket: 'raw', key });
+
+      // Assess
+      await expect(result).rejects.toThrow(ManifestMismatchError);
+      await expect(result).rejects.toThrow(
+        new RegExp(`row ${at + 1}: column revenue: expected an integer amount`),
+      );
+      expect(spillLevels()[0]).toMatchObject({ level: 0 });
+      expect(await readdir(tmp)).toEqual([]);
+      expect(queue.sent).toEqual([]);
+    });
+
+    it('removes the spill folder when the input fails its manifest checksum after spilling', async () => {
+      // Prepare: the order lines change after enrich listed them; the folder is watched as they end
+      const lines = [...orderLines(2000, { seed: 24, days: 20, batchId: 'spilledsum' })];
+      const key = await putEnriched(store, 'spilledsum', { order_lines: lines });
+      const linesKey =
+        'enriched/source=dummyjson/ingest_date=2026-11-26/batch_id=spilledsum/order_lines.ndjson';
+      const changed = lines.map((l, i) => (i === 1999 ? { ...l, quantity: l.quantity + 1 } : l));
+      await store.put(
+        'raw',
+        linesKey,
+        changed.map((l) => `${JSON.stringify(l)}\n`).join(''),
+        'application/x-ndjson',
+      );
+      const atEnd: string[][] = [];
+      deps.store = Object.assign(Object.create(store) as ObjectStore, {
+        getStream: async (bucket: string, objectKey: string) => {
+          const stream = await store.getStream(bucket, objectKey);
+          if (objectKey === linesKey) stream.on('end', () => atEnd.push(readdirSync(tmp)));
+          return stream;
+        },
+      });
+      deps.limits = { maxOpenFiles: 2 };
+
+      // Act
+      const result = runConvert(deps, { bucket: 'raw', key });
+
+      // Assess: the folder was there when the input ended, and is gone after the failure
+      await expect(result).rejects.toThrow(/checksum/);
+      expect(atEnd).toEqual([[expect.stringMatching(/^convert-dates-/)]]);
+      expect(await readdir(tmp)).toEqual([]);
+    });
+
+    it('removes a crashed invocation’s spill folder, older than any live one can be, before spilling', async () => {
+      // Prepare: leftovers an hour old (convert's and enrich's) and a recent one of a live invocation
+      for (const name of ['convert-dates-old', 'convert-dates-live', 'enrich-duplicates-old'])
+        await mkdir(join(tmp, name, 'x'), { recursive: true });
+      const hourAgo = new Date(Date.now() - 60 * 60 * 1000);
+      await utimes(join(tmp, 'convert-dates-old'), hourAgo, hourAgo);
+      await utimes(join(tmp, 'enrich-duplicates-old'), hourAgo, hourAgo);
+      const lines = [...orderLines(500, { seed: 25, days: 10, batchId: 'stale' })];
+      const key = await putEnriched(store, 'stale', { order_lines: lines });
+      deps.limits = { maxOpenFiles: 2 };
+
+      // Act
+      await runConvert(deps, { bucket: 'raw', key });
+
+      // Assess: only convert's stale folder went (enrich removes its own)
+      expect(spillLevels().length).toBeGreaterThanOrEqual(1);
+      expect((await readdir(tmp)).sort()).toEqual(['convert-dates-live', 'enrich-duplicates-old']);
+    });
   });
 });

@@ -179,6 +179,13 @@ describe('compiled CloudFormation template (sls package)', () => {
     expect(keys.size).toBe(FUNCTION_COUNT);
   });
 
+  it('gives convert the local disk its date spill needs, and the other functions the default', () => {
+    // Assess: rows of dates beyond the open-file limit wait in /tmp (shared/stages/date-spill.ts)
+    expect(resources.ConvertLambdaFunction?.Properties.EphemeralStorage).toEqual({ Size: 2048 });
+    for (const [id, fn] of ofType('AWS::Lambda::Function'))
+      if (id !== 'ConvertLambdaFunction') expect(fn.Properties.EphemeralStorage, id).toBeUndefined();
+  });
+
   it('puts the bundled handler (CommonJS) in each artifact and nothing of DuckDB anywhere', () => {
     for (const [zip, fn] of Object.entries(ARTIFACTS)) {
       const entries = zipEntries(join(out, `${zip}.zip`)).map((e) => e.name);
