@@ -86,6 +86,21 @@ async function putEnriched(store: ObjectStore, batchId: string, tables: Tables):
   return key;
 }
 
+/** The money columns' sums as DuckDB prints DECIMAL(12,2) sums, from the lines' integer cents. */
+function moneySums(lines: readonly OrderLine[]): Record<(typeof MONEY)[number], string> {
+  const cents = (pick: (l: OrderLine) => number) => formatCents(lines.reduce((sum, l) => sum + pick(l), 0));
+  return {
+    unit_price: cents((l) => l.unit_price_cents),
+    revenue: cents((l) => l.revenue_cents),
+    discount_amount: cents((l) => l.discount_cents),
+    net_revenue: cents((l) => l.net_revenue_cents),
+    unit_cost: cents((l) => l.unit_cost_cents),
+    cost: cents((l) => l.cost_cents),
+    profit: cents((l) => l.profit_cents),
+    net_profit: cents((l) => l.net_profit_cents),
+  };
+}
+
 const customer = (id: string, extra: Partial<Customer> = {}): Customer => ({
   source: 'dummyjson',
   customer_id: id,
@@ -294,22 +309,14 @@ describe('convert against s3rver, read back with DuckDB', () => {
     });
 
     // Assess: money sums to the cent, per column, against integer cents summed here
-    const cents = (pick: (l: OrderLine) => number) => formatCents(lines.reduce((sum, l) => sum + pick(l), 0));
     const [sums] = await query(
       `SELECT COUNT(*)::INTEGER AS n, ${MONEY.map((c) => `SUM(${c})::VARCHAR AS ${c}`).join(', ')},
         SUM(discount_pct)::VARCHAR AS discount_pct FROM read_parquet(${await local(lineFiles)})`,
     );
     expect(sums).toEqual({
       n: 3000,
-      unit_price: cents((l) => l.unit_price_cents),
-      revenue: cents((l) => l.revenue_cents),
-      discount_amount: cents((l) => l.discount_cents),
-      net_revenue: cents((l) => l.net_revenue_cents),
-      unit_cost: cents((l) => l.unit_cost_cents),
-      cost: cents((l) => l.cost_cents),
-      profit: cents((l) => l.profit_cents),
-      net_profit: cents((l) => l.net_profit_cents),
-      discount_pct: cents((l) => l.discount_bp),
+      ...moneySums(lines),
+      discount_pct: formatCents(lines.reduce((sum, l) => sum + l.discount_bp, 0)),
     });
     // Assess: each partition holds exactly its date's lines; Snappy everywhere
     const perDate = await query(
@@ -583,20 +590,7 @@ describe('convert against s3rver, read back with DuckDB', () => {
       );
       const expected = dates.map((d) => {
         const day = lines.filter((l) => l.order_date === d);
-        const cents = (pick: (l: OrderLine) => number) =>
-          formatCents(day.reduce((sum, l) => sum + pick(l), 0));
-        return {
-          d,
-          n: day.length,
-          unit_price: cents((l) => l.unit_price_cents),
-          revenue: cents((l) => l.revenue_cents),
-          discount_amount: cents((l) => l.discount_cents),
-          net_revenue: cents((l) => l.net_revenue_cents),
-          unit_cost: cents((l) => l.unit_cost_cents),
-          cost: cents((l) => l.cost_cents),
-          profit: cents((l) => l.profit_cents),
-          net_profit: cents((l) => l.net_profit_cents),
-        };
+        return { d, n: day.length, ...moneySums(day) };
       });
       expect(perDate).toEqual(expected);
       expect(manifest.rows.order_lines).toBe(4000);

@@ -1,7 +1,3 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import {
   type FileMetaData,
@@ -12,10 +8,11 @@ import {
 } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rewriteDataPagesV1 } from '../../shared/adapters/parquet-pages';
 import { footerLength, ParquetStreamWriter, parquetSchema } from '../../shared/adapters/parquet-writer';
 import type { ColumnSpec } from '../../shared/domain/tables';
+import { duckParquet } from '../helpers/duck-parquet';
 
 type Row = Record<string, unknown>;
 type ColumnChunk = FileMetaData['row_groups'][number]['columns'][number];
@@ -116,24 +113,7 @@ function pagesOf(file: Uint8Array, chunk: ColumnChunk): { pages: Page[]; end: nu
 }
 
 describe('DataPage V1 pages', () => {
-  let dir: string;
-  let duck: DuckDBConnection;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'parquet-pages-'));
-    duck = await (await DuckDBInstance.create(':memory:')).connect();
-  });
-  afterAll(async () => {
-    duck?.closeSync();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  async function read(body: Uint8Array, sql: string): Promise<Record<string, unknown>[]> {
-    const path = join(dir, `${Math.random().toString(36).slice(2)}.parquet`);
-    await writeFile(path, body);
-    return (
-      await duck.runAndReadAll(sql.replace('FILE', `read_parquet('${path}')`))
-    ).getRowObjectsJson() as Record<string, unknown>[];
-  }
+  const read = duckParquet('parquet-pages');
 
   const rows = Array.from({ length: 9000 }, (_, i) => rowAt(i));
   const file = writeFileOf(COLUMNS, rows, 4000);

@@ -1,9 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { parquetMetadata } from 'hyparquet';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   expectedFooterColumns,
   footerLength,
@@ -12,6 +8,7 @@ import {
   readParquetFooter,
 } from '../../shared/adapters/parquet-writer';
 import type { ColumnSpec } from '../../shared/domain/tables';
+import { duckParquet } from '../helpers/duck-parquet';
 
 type Row = Record<string, unknown>;
 const col = (name: string, kind: ColumnSpec<Row>['kind'], nullable = false, extra = {}): ColumnSpec<Row> => ({
@@ -54,23 +51,7 @@ function writeFileOf(rows: Row[], rowGroupRows: number): { body: Uint8Array; gro
 }
 
 describe('ParquetStreamWriter', () => {
-  let dir: string;
-  let duck: DuckDBConnection;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'parquet-writer-'));
-    duck = await (await DuckDBInstance.create(':memory:')).connect();
-  });
-  afterAll(async () => {
-    duck?.closeSync();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  async function read(body: Uint8Array, sql: string): Promise<Record<string, unknown>[]> {
-    const path = join(dir, `${Math.random().toString(36).slice(2)}.parquet`);
-    await writeFile(path, body);
-    const resolved = sql.replace('FILE', `read_parquet('${path}')`).replace('PATH', `'${path}'`);
-    return (await duck.runAndReadAll(resolved)).getRowObjectsJson() as Record<string, unknown>[];
-  }
+  const read = duckParquet('parquet-writer');
 
   it('streams row groups that DuckDB reads back with their logical types and values', async () => {
     // Prepare
