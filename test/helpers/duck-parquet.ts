@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll } from 'vitest';
+import type { ColumnSpec } from '../../shared/domain/tables';
 
 /**
  * In-memory DuckDB reading Parquet bytes, for a describe block (set up and torn down with it):
@@ -32,3 +33,20 @@ export function duckParquet(
     return (await duck.runAndReadAll(resolved)).getRowObjectsJson() as Record<string, unknown>[];
   };
 }
+
+/** A row of the Parquet tests: column name -> value. */
+export type Row = Record<string, unknown>;
+
+/** A column of a test table, its value read from the row's field of the same name. */
+export const col = (
+  name: string,
+  kind: ColumnSpec<Row>['kind'],
+  nullable = false,
+  extra = {},
+): ColumnSpec<Row> => ({
+  name,
+  kind,
+  nullable,
+  value: (r) => r[name] as string | number | null,
+  ...extra,
+});

@@ -12,17 +12,9 @@ import { describe, expect, it } from 'vitest';
 import { rewriteDataPagesV1 } from '../../shared/adapters/parquet-pages';
 import { footerLength, ParquetStreamWriter, parquetSchema } from '../../shared/adapters/parquet-writer';
 import type { ColumnSpec } from '../../shared/domain/tables';
-import { duckParquet } from '../helpers/duck-parquet';
+import { col, duckParquet, type Row } from '../helpers/duck-parquet';
 
-type Row = Record<string, unknown>;
 type ColumnChunk = FileMetaData['row_groups'][number]['columns'][number];
-const col = (name: string, kind: ColumnSpec<Row>['kind'], nullable = false, extra = {}): ColumnSpec<Row> => ({
-  name,
-  kind,
-  nullable,
-  value: (r) => r[name] as string | number | null,
-  ...extra,
-});
 const COLUMNS: ColumnSpec<Row>[] = [
   col('id', 'string'),
   col('status', 'string', true),

@@ -8,16 +8,8 @@ import {
   readParquetFooter,
 } from '../../shared/adapters/parquet-writer';
 import type { ColumnSpec } from '../../shared/domain/tables';
-import { duckParquet } from '../helpers/duck-parquet';
+import { col, duckParquet, type Row } from '../helpers/duck-parquet';
 
-type Row = Record<string, unknown>;
-const col = (name: string, kind: ColumnSpec<Row>['kind'], nullable = false, extra = {}): ColumnSpec<Row> => ({
-  name,
-  kind,
-  nullable,
-  value: (r) => r[name] as string | number | null,
-  ...extra,
-});
 const COLUMNS: ColumnSpec<Row>[] = [
   col('id', 'string'),
   col('note', 'string', true),
