@@ -420,6 +420,27 @@ async function main(): Promise<void> {
   printSummary(results);
   if (!options.keep) await rm(work, { recursive: true, force: true });
   else log(`bench: kept ${work}`);
+  const wrong = wrongResults(results);
+  if (wrong.length > 0) throw new Error(`bench: our output is wrong:\n- ${wrong.join('\n- ')}`);
+}
+
+/**
+ * What the run shows to be wrong with our output (not slow: wrong): sums that differ from DuckDB's
+ * on the same input, our writer's types or money sums off, or v2 data pages. `bench:smoke` in CI
+ * fails on these, so a change that breaks them cannot hide behind a figure nobody reads.
+ */
+function wrongResults(results: Record<string, unknown>): string[] {
+  const wrong: string[] = [];
+  const sizes = results.sizes as Record<string, { sameSumsAsDuckdb?: boolean }>;
+  for (const [size, entry] of Object.entries(sizes))
+    if (entry.sameSumsAsDuckdb !== true) wrong.push(`${size} lines: convert's sums differ from DuckDB's`);
+  const ours = (results.writers as { candidates: Record<string, Record<string, unknown>> }).candidates[
+    'hyparquet-writer'
+  ];
+  if (!ours?.typesAsWarehouse) wrong.push("hyparquet-writer: the columns' types are not the warehouse's");
+  if (!ours?.sumsExact) wrong.push('hyparquet-writer: money sums are not exact');
+  if (ours?.dataPages !== 'v1 (DATA_PAGE)') wrong.push(`hyparquet-writer: data pages are ${ours?.dataPages}`);
+  return wrong;
 }
 
 function printSummary(results: Record<string, unknown>): void {
