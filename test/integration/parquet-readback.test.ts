@@ -1,21 +1,17 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeEnrichedBatch } from '../../bench/enriched-batch';
 import { orderLines } from '../../bench/order-lines';
-import { type S3Server, s3ClientConfig, startS3Server } from '../../local/s3-server';
 import type { MessageQueue } from '../../shared/adapters/message-queue';
-import { type ObjectStore, S3ObjectStore } from '../../shared/adapters/object-store';
+import type { ObjectStore } from '../../shared/adapters/object-store';
 import { ParquetStreamWriter } from '../../shared/adapters/parquet-writer';
 import { ORDER_LINE_COLUMNS } from '../../shared/domain/tables';
 import { ManifestMismatchError } from '../../shared/errors';
 import { createLogger } from '../../shared/logger';
 import { runConvert } from '../../shared/stages/convert';
 import { ParquetUpload, type UploadedParquet, verifyStoredParquet } from '../../shared/stages/parquet-upload';
+import { type S3Store, startS3Store } from '../helpers/s3-store';
 
 /** Forwards to a store and records every read of a Parquet object. */
 class ReadRecordingStore implements ObjectStore {
@@ -55,28 +51,16 @@ class ReadRecordingStore implements ObjectStore {
 const noQueue: MessageQueue = { send: async () => undefined };
 
 describe('reading written Parquet back from s3rver without downloading it', () => {
-  let dir: string;
-  let s3: S3Server;
-  let client: S3Client;
-  let store: S3ObjectStore;
-
+  let s3: S3Store;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'parquet-readback-'));
-    s3 = await startS3Server({ directory: join(dir, 's3'), buckets: ['lake'] });
-    client = new S3Client(s3ClientConfig(s3.endpoint));
-    store = new S3ObjectStore(client);
+    s3 = await startS3Store('parquet-readback', ['lake']);
   });
-
-  afterAll(async () => {
-    client?.destroy();
-    await s3?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => s3?.close());
 
   /** Write order lines as one Parquet file through ParquetUpload; what the upload reports. */
   async function upload(key: string, rows: number, rowGroupRows = 1000): Promise<UploadedParquet> {
     const writer = new ParquetStreamWriter(ORDER_LINE_COLUMNS);
-    const out = new ParquetUpload(store, 'lake', key);
+    const out = new ParquetUpload(s3.store, 'lake', key);
     let n = 0;
     for (const line of orderLines(rows, { seed: 3, days: 1 })) {
       writer.add(line as never);
@@ -88,8 +72,8 @@ describe('reading written Parquet back from s3rver without downloading it', () =
 
   it('reads each file convert writes with one HEAD and one ranged GET of its footer, never the whole file', async () => {
     // Prepare: 6000 lines on 2 dates, files rolled at 40 KB
-    const reading = new ReadRecordingStore(store);
-    const { key } = await writeEnrichedBatch(store, 'lake', {
+    const reading = new ReadRecordingStore(s3.store);
+    const { key } = await writeEnrichedBatch(s3.store, 'lake', {
       lines: 6000,
       days: 2,
       seed: 4,
@@ -121,7 +105,7 @@ describe('reading written Parquet back from s3rver without downloading it', () =
       expect(reads.map((r) => r.call)).toEqual(['head', 'getRange']);
       const range = reads[1]!;
       expect(range.end).toBe(file.bytes - 1);
-      const tail = await store.getRange('lake', file.key, range.start!, range.end!);
+      const tail = await s3.store.getRange('lake', file.key, range.start!, range.end!);
       expect(Buffer.from(tail.subarray(tail.byteLength - 4)).toString()).toBe('PAR1');
       expect(new DataView(tail.buffer, tail.byteOffset).getUint32(tail.byteLength - 8, true)).toBe(
         tail.byteLength - 8,
@@ -136,7 +120,7 @@ describe('reading written Parquet back from s3rver without downloading it', () =
     for (const file of orderLineFiles)
       expect(
         createHash('sha256')
-          .update(await store.get('lake', file.key))
+          .update(await s3.store.get('lake', file.key))
           .digest('hex'),
       ).toBe(file.sha256);
   });
@@ -146,7 +130,7 @@ describe('reading written Parquet back from s3rver without downloading it', () =
     const written = await upload('ok.parquet', 2500);
 
     // Act
-    const verified = verifyStoredParquet(store, 'lake', written, ORDER_LINE_COLUMNS);
+    const verified = verifyStoredParquet(s3.store, 'lake', written, ORDER_LINE_COLUMNS);
 
     // Assess
     await expect(verified).resolves.toBeUndefined();
@@ -156,12 +140,12 @@ describe('reading written Parquet back from s3rver without downloading it', () =
   it('refuses a file another write replaced after the upload, even at the same size', async () => {
     // Prepare: the same key rewritten with other bytes of the same length
     const written = await upload('replaced.parquet', 1200);
-    const bytes = Buffer.from(await store.get('lake', 'replaced.parquet'));
+    const bytes = Buffer.from(await s3.store.get('lake', 'replaced.parquet'));
     bytes[10] = bytes[10]! ^ 0xff;
-    await store.put('lake', 'replaced.parquet', bytes, 'application/vnd.apache.parquet');
+    await s3.store.put('lake', 'replaced.parquet', bytes, 'application/vnd.apache.parquet');
 
     // Act
-    const verified = verifyStoredParquet(store, 'lake', written, ORDER_LINE_COLUMNS);
+    const verified = verifyStoredParquet(s3.store, 'lake', written, ORDER_LINE_COLUMNS);
 
     // Assess
     await expect(verified).rejects.toThrow(ManifestMismatchError);
@@ -173,11 +157,11 @@ describe('reading written Parquet back from s3rver without downloading it', () =
   it('refuses a stored object of another size', async () => {
     // Prepare
     const written = await upload('short.parquet', 800);
-    const bytes = await store.get('lake', 'short.parquet');
-    await store.put('lake', 'short.parquet', bytes.subarray(0, bytes.byteLength - 1), 'x');
+    const bytes = await s3.store.get('lake', 'short.parquet');
+    await s3.store.put('lake', 'short.parquet', bytes.subarray(0, bytes.byteLength - 1), 'x');
 
     // Act / Assess
-    await expect(verifyStoredParquet(store, 'lake', written, ORDER_LINE_COLUMNS)).rejects.toThrow(
+    await expect(verifyStoredParquet(s3.store, 'lake', written, ORDER_LINE_COLUMNS)).rejects.toThrow(
       new RegExp(`${written.bytes - 1} bytes, wrote ${written.bytes}`),
     );
   });
@@ -195,7 +179,7 @@ describe('reading written Parquet back from s3rver without downloading it', () =
     const written = await upload(`footer-${_.replace(' ', '-')}.parquet`, 801, 2000);
 
     // Act / Assess
-    await expect(verifyStoredParquet(store, 'lake', change(written), ORDER_LINE_COLUMNS)).rejects.toThrow(
+    await expect(verifyStoredParquet(s3.store, 'lake', change(written), ORDER_LINE_COLUMNS)).rejects.toThrow(
       message,
     );
   });
@@ -206,7 +190,7 @@ describe('reading written Parquet back from s3rver without downloading it', () =
 
     // Act / Assess: checked against a table with one column renamed
     const columns = ORDER_LINE_COLUMNS.map((c, i) => (i === 0 ? { ...c, name: 'renamed' } : c));
-    await expect(verifyStoredParquet(store, 'lake', written, columns)).rejects.toThrow(
+    await expect(verifyStoredParquet(s3.store, 'lake', written, columns)).rejects.toThrow(
       /schema .*expected .*renamed/,
     );
   });
