@@ -94,8 +94,6 @@ interface ReadBack {
   key: string;
   /** Size of the file. */
   mb: number;
-  /** What was read of it (its footer). */
-  readMb: number;
   startMs: number;
   endMs: number;
   arrayBuffersMb: [number, number];
@@ -122,7 +120,6 @@ class TracedStore extends FsObjectStore {
     this.readBacks.push({
       key,
       mb: mb(size),
-      readMb: mb(bytes.byteLength),
       startMs,
       endMs: now(),
       arrayBuffersMb: [before, after],

@@ -132,6 +132,18 @@ export function rawTablesDdl(d: SqlDialect): string[] {
 
 const typed = (name: string) => [`${name} VARCHAR`, `${name}_k VARCHAR`];
 
+/** The address fields a customer has, flattened as they are and embedded in a line as `emb_*`. */
+const PERSON = [
+  'first_name',
+  'last_name',
+  'email',
+  'address_line',
+  'city',
+  'state',
+  'country',
+  'postal_code',
+];
+
 /**
  * Portable DDL: the work tables (replaced whenever the script changes: they hold one batch at a time,
  * and their columns follow the code), the dimension origins and the cost ratios (kept; the default
@@ -147,18 +159,8 @@ export function transformTablesDdl(): string[] {
   ];
   const table = (name: string, columns: string[]) =>
     `CREATE OR REPLACE TABLE ${name} (\n  ${[...common, ...columns, ...tail].join(',\n  ')}\n)`;
-  const person = [
-    'first_name',
-    'last_name',
-    'email',
-    'address_line',
-    'city',
-    'state',
-    'country',
-    'postal_code',
-  ];
   return [
-    table(FLAT_TABLES.customers, [...typed('customer_id'), ...person.map((c) => `${c} VARCHAR`)]),
+    table(FLAT_TABLES.customers, [...typed('customer_id'), ...PERSON.map((c) => `${c} VARCHAR`)]),
     table(FLAT_TABLES.products, [
       ...typed('product_id'),
       'title VARCHAR',
@@ -184,7 +186,7 @@ export function transformTablesDdl(): string[] {
       'channel VARCHAR',
       'payment_method VARCHAR',
       'emb_customer BOOLEAN',
-      ...person.map((c) => `emb_${c} VARCHAR`),
+      ...PERSON.map((c) => `emb_${c} VARCHAR`),
       'emb_product BOOLEAN',
       'emb_title VARCHAR',
       'emb_category VARCHAR',
@@ -199,16 +201,6 @@ export function transformTablesDdl(): string[] {
 
 /** The classified lines: a work table the inserts read, so the core runs once a batch. */
 export const CLASSIFIED_TABLE = 'STAGING.RAW_LINES_CLASSIFIED';
-const PERSON = [
-  'first_name',
-  'last_name',
-  'email',
-  'address_line',
-  'city',
-  'state',
-  'country',
-  'postal_code',
-];
 const CLASSIFIED_COLUMNS: [string, string][] = [
   ['batch_id', 'VARCHAR NOT NULL'],
   ['source', 'VARCHAR NOT NULL'],
